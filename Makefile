@@ -1,0 +1,54 @@
+# dpokit build, test and benchmark entry points.
+# ONNX Runtime is loaded at run time; `make ort` fetches the pinned CPU library
+# (version in ORT_VERSION) from the onnxruntime-node npm package.
+
+ORT_VERSION := $(shell cat ORT_VERSION)
+ORT_DIR     := third_party/onnxruntime
+ORT_LIB     := $(ORT_DIR)/libonnxruntime.so.1
+GO          ?= go
+BIN         := bin/dpokit
+export DPOKIT_ORT_LIB := $(abspath $(ORT_LIB))
+export CGO_ENABLED := 1
+
+.PHONY: all build ort test test-short bench demo lint clean
+
+all: build ort
+
+build:
+	$(GO) build -o $(BIN) ./cmd/dpokit
+
+ort: $(ORT_LIB)
+
+$(ORT_LIB): ORT_VERSION
+	@command -v npm >/dev/null || { echo "npm is needed to fetch ONNX Runtime: apt-get install -y npm"; exit 1; }
+	rm -rf $(ORT_DIR).tmp && mkdir -p $(ORT_DIR).tmp
+	cd $(ORT_DIR).tmp && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null
+	tar -xzf $(ORT_DIR).tmp/onnxruntime-node-$(ORT_VERSION).tgz -C $(ORT_DIR).tmp package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+	mkdir -p $(ORT_DIR)
+	mv $(ORT_DIR).tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $(ORT_LIB)
+	echo $(ORT_VERSION) > $(ORT_DIR)/VERSION
+	rm -rf $(ORT_DIR).tmp
+
+# The README's test command.
+test: ort
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+test-short: ort
+	$(GO) test -short -count=1 ./...
+
+# Score the shipped tiny policy/reference pair on the shipped preference data.
+demo: build ort
+	./$(BIN) score --policy testdata/models/gpt2-policy --ref testdata/models/gpt2-ref \
+		--data testdata/data/pairs.jsonl --out /tmp/dpokit-demo-pairs.jsonl --summary /tmp/dpokit-demo-summary.json
+
+bench: build ort
+	bash scripts/bench.sh
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt would change the files above"; exit 1; }
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+clean:
+	rm -rf bin $(ORT_DIR)

@@ -1,0 +1,68 @@
+package models
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func TestSignatureOfTestModels(t *testing.T) {
+	for _, tc := range []struct {
+		dir             string
+		layers, kvHeads int
+		headDim, vocab  int
+	}{
+		{"gpt2-ref", 2, 4, 8, 50257},
+		{"llama-ref", 2, 2, 8, 32064},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			d, err := OpenDir(filepath.Join(modelsDir, tc.dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := d.Signature
+			if s.Layers != tc.layers || s.KVHeads != tc.kvHeads || s.HeadDim != tc.headDim || s.Vocab != tc.vocab {
+				t.Errorf("signature %+v, want layers %d kv heads %d head dim %d vocab %d", s, tc.layers, tc.kvHeads, tc.headDim, tc.vocab)
+			}
+			if s.Layout != KVSeparate || s.PastKeys[1] != "past_key_values.1.key" || s.PresentValues[0] != "present.0.value" {
+				t.Errorf("KV names %v %v", s.PastKeys, s.PresentValues)
+			}
+			if s.PositionIDs != "position_ids" || s.AttentionMask != "attention_mask" {
+				t.Errorf("inputs %+v", s)
+			}
+			if d.Graph.Parameters < 100_000 || d.Graph.Opsets[""] != 14 {
+				t.Errorf("parameters %d, opset %v", d.Graph.Parameters, d.Graph.Opsets)
+			}
+		})
+	}
+}
+
+func TestOpenDirErrors(t *testing.T) {
+	empty := t.TempDir()
+	garbage := t.TempDir()
+	os.WriteFile(filepath.Join(garbage, "model.onnx"), []byte("this is not protobuf \xff\xff\xff"), 0o644)
+	for name, tc := range map[string]struct{ dir, want string }{
+		"missing": {filepath.Join(empty, "nope"), "no such file"},
+		"no onnx": {empty, "no ONNX file"},
+		"garbage": {garbage, "not a valid ONNX model"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := OpenDir(tc.dir)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFindLibraryExplicitMissing(t *testing.T) {
+	_, err := FindLibrary("/nonexistent/libonnxruntime.so")
+	var ml *MissingLibraryError
+	if !errors.As(err, &ml) || !strings.Contains(ml.Hint(), "make ort") {
+		t.Fatalf("err = %v, want MissingLibraryError with a hint", err)
+	}
+}
