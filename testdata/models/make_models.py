@@ -392,7 +392,8 @@ def init_weights(model, seed):
         for name, p in model.named_parameters():
             leaf = name.rsplit(".", 1)[-1]
             if name.endswith("wte.weight") or name.endswith("embed_tokens.weight") or name == "lm_head.weight":
-                p.copy_(torch.randn(p.shape, generator=g) * 0.5)
+                # std sqrt(8 / hidden) (0.5 at hidden 32): logits of std about 2.8 at any width
+                p.copy_(torch.randn(p.shape, generator=g) * math.sqrt(8.0 / p.shape[1]))
             elif name.endswith("wpe.weight"):
                 p.copy_(torch.randn(p.shape, generator=g) * 0.3)
             elif p.dim() == 1 and leaf == "weight":  # norm scales
