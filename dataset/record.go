@@ -1,0 +1,318 @@
+package dataset
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Marker ends the prompt of an implicit-prompt (Anthropic HH) record.
+const Marker = "\n\nAssistant:"
+
+// pairParser parses pair records. With no format given, the first record
+// that parses decides the format for the rest of the file.
+type pairParser struct {
+	format   Format // "" until detected
+	kind     Kind
+	detected int // line where the format was detected; 0 when forced
+}
+
+func (p *pairParser) parse(fields map[string]any, id string, line int) (Pair, error) {
+	own, err := detectPair(fields)
+	if err != nil {
+		return Pair{}, err
+	}
+	format := p.format
+	if format == "" {
+		format = own
+	}
+	pair, err := parsePair(format, fields)
+	if err != nil {
+		if p.detected > 0 && own != format {
+			err.Err = fmt.Errorf("%w (the record looks %s, but the file's records are %s, as detected at %s)",
+				err.Err, own, format, position(p.kind, p.detected))
+		}
+		return Pair{}, err
+	}
+	if p.format == "" {
+		p.format, p.detected = format, line
+	}
+	pair.ID, pair.Line = id, line
+	return pair, nil
+}
+
+// detectPair tells a pair record's format from its fields.
+func detectPair(fields map[string]any) (Format, *RecordError) {
+	prompt, hasPrompt := lookup(fields, "prompt")
+	chosen, hasChosen := lookup(fields, "chosen")
+	rejected, hasRejected := lookup(fields, "rejected")
+	switch {
+	case !hasPrompt && !hasChosen && !hasRejected:
+		return "", fieldErr("", `no "prompt", "chosen" or "rejected" field%s`, listFields(fields))
+	case isList(prompt) || isList(chosen) || isList(rejected):
+		return Conversational, nil
+	case hasPrompt:
+		return Explicit, nil
+	}
+	return Implicit, nil
+}
+
+func parsePair(format Format, fields map[string]any) (Pair, *RecordError) {
+	var p Pair
+	var err *RecordError
+	switch format {
+	case Explicit:
+		if p.Prompt, err = text(fields, "prompt"); err != nil {
+			return p, err
+		}
+		if p.Chosen, err = response(fields, "chosen"); err != nil {
+			return p, err
+		}
+		if p.Rejected, err = response(fields, "rejected"); err != nil {
+			return p, err
+		}
+	case Implicit:
+		chosen, err := response(fields, "chosen")
+		if err != nil {
+			return p, err
+		}
+		rejected, err := response(fields, "rejected")
+		if err != nil {
+			return p, err
+		}
+		var ok bool
+		if p.Prompt, p.Chosen, p.Rejected, ok = SplitPrompt(chosen, rejected); !ok {
+			return p, fieldErr("chosen", "no %q in the text chosen and rejected share, so there is no prompt to take", Marker)
+		}
+		if blank(p.Chosen) {
+			return p, fieldErr("chosen", "empty response after the prompt")
+		}
+		if blank(p.Rejected) {
+			return p, fieldErr("rejected", "empty response after the prompt")
+		}
+	case Conversational:
+		var prompt []Message
+		if _, ok := lookup(fields, "prompt"); ok {
+			if prompt, err = messages(fields, "prompt"); err != nil {
+				return p, err
+			}
+			if len(prompt) == 0 {
+				return p, fieldErr("prompt", "empty list")
+			}
+		}
+		chosen, err := messages(fields, "chosen")
+		if err != nil {
+			return p, err
+		}
+		rejected, err := messages(fields, "rejected")
+		if err != nil {
+			return p, err
+		}
+		if prompt == nil {
+			n := commonMessages(chosen, rejected)
+			if n == 0 {
+				return p, fieldErr("chosen", "no prompt field, and chosen and rejected share no leading messages to take it from")
+			}
+			prompt, chosen, rejected = chosen[:n:n], chosen[n:], rejected[n:]
+		}
+		if err := conversationResponse(chosen, "chosen"); err != nil {
+			return p, err
+		}
+		if err := conversationResponse(rejected, "rejected"); err != nil {
+			return p, err
+		}
+		p.PromptMessages, p.ChosenMessages, p.RejectedMessages = prompt, chosen, rejected
+	default:
+		return p, fieldErr("", "unknown record format %q", format)
+	}
+	return p, nil
+}
+
+// SplitPrompt splits the two full texts of an implicit-prompt record into
+// the prompt and the two responses: the prompt is their longest common
+// prefix cut just after the last Marker in it. ok is false when the common
+// prefix holds no Marker.
+func SplitPrompt(chosen, rejected string) (prompt, chosenResponse, rejectedResponse string, ok bool) {
+	n := 0
+	for n < len(chosen) && n < len(rejected) && chosen[n] == rejected[n] {
+		n++
+	}
+	i := strings.LastIndex(chosen[:n], Marker)
+	if i < 0 {
+		return "", "", "", false
+	}
+	cut := i + len(Marker)
+	return chosen[:cut], chosen[cut:], rejected[cut:], true
+}
+
+func commonMessages(a, b []Message) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func conversationResponse(ms []Message, field string) *RecordError {
+	if len(ms) == 0 {
+		return fieldErr(field, "empty response: no messages after the prompt")
+	}
+	if !slices.ContainsFunc(ms, func(m Message) bool { return !blank(m.Content) }) {
+		return fieldErr(field, "empty response: no message has content")
+	}
+	return nil
+}
+
+// promptParser parses prompt records. With no format given, the first
+// record that parses decides between text and messages for the file.
+type promptParser struct {
+	format   Format // Explicit (text), Conversational (messages) or "" until detected
+	kind     Kind
+	detected int
+}
+
+func (p *promptParser) parse(fields map[string]any, id string, line int) (Prompt, error) {
+	key := "prompt"
+	v, ok := lookup(fields, key)
+	if !ok {
+		key = "messages"
+		if v, ok = lookup(fields, key); !ok {
+			return Prompt{}, fieldErr("prompt", `missing, and no "messages" field either%s`, listFields(fields))
+		}
+	}
+	own := Explicit
+	if isList(v) || key == "messages" {
+		own = Conversational
+	}
+	if p.format != "" && own != p.format {
+		want := "a string"
+		if p.format == Conversational {
+			want = "a list of messages"
+		}
+		note := ""
+		if p.detected > 0 {
+			note = fmt.Sprintf(" like the file's first prompt at %s", position(p.kind, p.detected))
+		}
+		return Prompt{}, fieldErr(key, "%s, want %s%s", describe(v), want, note)
+	}
+	pr := Prompt{ID: id, Line: line}
+	var err *RecordError
+	if own == Explicit {
+		s, isString := v.(string)
+		switch {
+		case !isString:
+			return Prompt{}, fieldErr(key, "%s, want a string or a list of messages", describe(v))
+		case blank(s):
+			return Prompt{}, fieldErr(key, "empty prompt")
+		}
+		pr.Text = s
+	} else {
+		if pr.Messages, err = messages(fields, key); err != nil {
+			return Prompt{}, err
+		}
+		if len(pr.Messages) == 0 {
+			return Prompt{}, fieldErr(key, "empty list")
+		}
+	}
+	if p.format == "" {
+		p.format, p.detected = own, line
+	}
+	return pr, nil
+}
+
+// lookup returns a field's value; a null counts as missing.
+func lookup(fields map[string]any, key string) (any, bool) {
+	v, ok := fields[key]
+	return v, ok && v != nil
+}
+
+func isList(v any) bool {
+	_, ok := v.([]any)
+	return ok
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// text returns a string field, which may be empty.
+func text(fields map[string]any, key string) (string, *RecordError) {
+	v, ok := fields[key]
+	switch {
+	case !ok:
+		return "", fieldErr(key, "missing")
+	case v == nil:
+		return "", fieldErr(key, "null, want a string")
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fieldErr(key, "%s, want a string", describe(v))
+	}
+	return s, nil
+}
+
+// response returns a string field that must not be blank.
+func response(fields map[string]any, key string) (string, *RecordError) {
+	s, err := text(fields, key)
+	if err == nil && blank(s) {
+		err = fieldErr(key, "empty response")
+	}
+	return s, err
+}
+
+// messages returns a field holding a list of {"role", "content"} messages.
+func messages(fields map[string]any, key string) ([]Message, *RecordError) {
+	v, ok := fields[key]
+	switch {
+	case !ok:
+		return nil, fieldErr(key, "missing")
+	case v == nil:
+		return nil, fieldErr(key, "null, want a list of messages")
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fieldErr(key, "%s, want a list of messages", describe(v))
+	}
+	out := make([]Message, 0, len(list))
+	for i, e := range list {
+		at := fmt.Sprintf("%s[%d]", key, i)
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, fieldErr(at, "%s, want a message object", describe(e))
+		}
+		role, err := text(m, "role")
+		if err != nil {
+			err.Field = at + ".role"
+			return nil, err
+		}
+		if blank(role) {
+			return nil, fieldErr(at+".role", "empty")
+		}
+		content, err := text(m, "content")
+		if err != nil {
+			err.Field = at + ".content"
+			if isList(m["content"]) {
+				err.Err = fmt.Errorf("%w (content made of parts is not supported)", err.Err)
+			}
+			return nil, err
+		}
+		out = append(out, Message{Role: role, Content: content})
+	}
+	return out, nil
+}
+
+// listFields writes the names of a record's fields for a message.
+func listFields(fields map[string]any) string {
+	if len(fields) == 0 {
+		return " (the record is an empty object)"
+	}
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, fmt.Sprintf("%q", k))
+	}
+	sort.Strings(names)
+	const most = 8
+	if len(names) > most {
+		names = append(names[:most], "...")
+	}
+	return " (the record has " + strings.Join(names, ", ") + ")"
+}

@@ -1,0 +1,133 @@
+package dataset
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// dataDir holds the project's shared test data.
+var dataDir = filepath.Join("..", "testdata", "data")
+
+// TestProjectData reads the shared files in testdata/data the way the
+// command-line demo and other packages do.
+func TestProjectData(t *testing.T) {
+	t.Run("pairs.jsonl", func(t *testing.T) {
+		pairs, skipped, err := ReadPairs(filepath.Join(dataDir, "pairs.jsonl"), Options{})
+		if err != nil || len(skipped) != 0 {
+			t.Fatal(err, skipped)
+		}
+		if len(pairs) != 24 || pairs[0].ID != "p01" || pairs[0].Prompt != "What is the capital of France?" || pairs[0].Chosen != " The capital of France is Paris." {
+			t.Errorf("got %d pairs, first %+v", len(pairs), pairs[0])
+		}
+		for _, p := range pairs {
+			if p.Conversational() || p.Prompt == "" || p.Chosen == p.Rejected {
+				t.Errorf("pair %+v", p)
+			}
+		}
+	})
+	t.Run("hh.jsonl", func(t *testing.T) {
+		pairs, skipped, err := ReadPairs(filepath.Join(dataDir, "hh.jsonl"), Options{})
+		if err != nil || len(skipped) != 0 {
+			t.Fatal(err, skipped)
+		}
+		if len(pairs) != 12 || pairs[11].ID != "12" {
+			t.Fatalf("got %d pairs", len(pairs))
+		}
+		multi := 0
+		for _, p := range pairs {
+			if !strings.HasPrefix(p.Prompt, "\n\nHuman: ") || !strings.HasSuffix(p.Prompt, Marker) || !strings.HasPrefix(p.Chosen, " ") {
+				t.Errorf("pair %+v", p)
+			}
+			if strings.Count(p.Prompt, Marker) > 1 {
+				multi++
+			}
+		}
+		if multi == 0 {
+			t.Errorf("no multi-turn prompt")
+		}
+	})
+	t.Run("chat.jsonl", func(t *testing.T) {
+		pairs, skipped, err := ReadPairs(filepath.Join(dataDir, "chat.jsonl"), Options{})
+		if err != nil || len(skipped) != 0 {
+			t.Fatal(err, skipped)
+		}
+		if len(pairs) != 12 {
+			t.Fatalf("got %d pairs", len(pairs))
+		}
+		for _, p := range pairs {
+			last := p.PromptMessages[len(p.PromptMessages)-1]
+			if !p.Conversational() || last.Role != "user" || p.ChosenMessages[0].Role != "assistant" || p.RejectedMessages[0].Role != "assistant" {
+				t.Errorf("pair %+v", p)
+			}
+		}
+	})
+	t.Run("prompts.jsonl", func(t *testing.T) {
+		prompts, skipped, err := ReadPrompts(filepath.Join(dataDir, "prompts.jsonl"), Options{})
+		if err != nil || len(skipped) != 0 {
+			t.Fatal(err, skipped)
+		}
+		if len(prompts) != 12 || prompts[0].ID != "q01" || prompts[0].Text == "" {
+			t.Errorf("got %+v", prompts)
+		}
+	})
+	t.Run("bad.jsonl", func(t *testing.T) {
+		path := filepath.Join(dataDir, "bad.jsonl")
+		_, _, err := ReadPairs(path, Options{})
+		var re *RecordError
+		if !errors.As(err, &re) || re.Line != 2 || re.Field != "rejected" {
+			t.Fatalf("error %v, want one at line 2 for field rejected", err)
+		}
+		pairs, skipped, err := ReadPairs(path, Options{SkipInvalid: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pairs) != 2 || pairs[0].ID != "b1" || pairs[1].ID != "b11" {
+			t.Errorf("pairs %+v", pairs)
+		}
+		want := []Skipped{
+			{Line: 2, ID: "b2", Field: "rejected"},
+			{Line: 3, Field: ""},
+			{Line: 4, ID: "b4", Field: "chosen"},
+			{Line: 5, ID: "b5", Field: "chosen"},
+			{Line: 7, ID: "b1", Field: "id"},
+			{Line: 8, Field: ""},
+			{Line: 9, ID: "8", Field: ""},
+			{Line: 10, Field: "id"},
+		}
+		if len(skipped) != len(want) {
+			t.Fatalf("skipped %+v", skipped)
+		}
+		for i, w := range want {
+			s := skipped[i]
+			if s.Line != w.Line || s.ID != w.ID || s.Field != w.Field || s.Reason == "" {
+				t.Errorf("skipped[%d] = %+v, want %+v", i, s, w)
+			}
+		}
+	})
+	t.Run("identity", func(t *testing.T) {
+		path := filepath.Join(dataDir, "pairs.jsonl")
+		sum, size, err := Identity(path)
+		st, serr := os.Stat(path)
+		if err != nil || serr != nil || size != st.Size() || len(sum) != 64 {
+			t.Errorf("Identity = %s, %d, %v", sum, size, err)
+		}
+	})
+}
+
+func TestIdentity(t *testing.T) {
+	path := writeFile(t, "x.txt", "hello\n")
+	sum, size, err := Identity(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03" || size != 6 {
+		t.Errorf("Identity = %s, %d", sum, size)
+	}
+	missing := filepath.Join(t.TempDir(), "missing")
+	if _, _, err := Identity(missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing file: %v", err)
+	}
+}
