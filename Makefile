@@ -26,6 +26,7 @@ $(ORT_LIB): ORT_VERSION
 	tar -xzf $(ORT_DIR).tmp/onnxruntime-node-$(ORT_VERSION).tgz -C $(ORT_DIR).tmp package/bin/napi-v6/linux/x64/libonnxruntime.so.1
 	mkdir -p $(ORT_DIR)
 	mv $(ORT_DIR).tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $(ORT_LIB)
+	touch $(ORT_LIB)
 	echo $(ORT_VERSION) > $(ORT_DIR)/VERSION
 	rm -rf $(ORT_DIR).tmp
 

@@ -81,7 +81,7 @@ func exp32(x float32) float32 {
 	ki := int32(x*log2e - 0.5) // x <= 0: truncation toward zero rounds to nearest
 	k := float32(ki)
 	r := x - k*ln2hi - k*ln2lo
-	p := float32(1.0/720)
+	p := float32(1.0 / 720)
 	p = p*r + 1.0/120
 	p = p*r + 1.0/24
 	p = p*r + 1.0/6

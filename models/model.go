@@ -12,19 +12,21 @@ import (
 // Model is an ONNX Runtime session over a model directory's decoder.
 // Run and Prefill may be called from several goroutines at once.
 type Model struct {
-	Dir      *Dir
-	Sig      Signature
-	sess     *ort.DynamicAdvancedSession
-	inNames  []string
-	outNames []string
-	ortNanos atomic.Int64
-	calls    atomic.Int64
+	rt        *Runtime
+	Dir       *Dir
+	Sig       Signature
+	sess      *ort.DynamicAdvancedSession
+	inNames   []string
+	outNames  []string
+	ortNanos  atomic.Int64
+	calls     atomic.Int64
+	autoAlloc atomic.Bool // let ONNX Runtime allocate outputs (see allocOutputs)
 }
 
 // Load opens an ONNX Runtime session for the directory's decoder.
 func (r *Runtime) Load(d *Dir) (*Model, error) {
 	s := d.Signature
-	m := &Model{Dir: d, Sig: s}
+	m := &Model{Dir: d, Sig: s, rt: r}
 	m.inNames = append(m.inNames, s.InputIDs)
 	if s.AttentionMask != "" {
 		m.inNames = append(m.inNames, s.AttentionMask)
@@ -102,6 +104,7 @@ type Logits struct {
 	Vocab int
 	rows  []Row
 	off   []int // per row: index of Tokens[0] along T
+	m     *Model
 }
 
 // Prefill runs the prompts (left-padded into one batch) and returns their KV
@@ -170,7 +173,7 @@ func (m *Model) Run(cache *Cache, rows []Row, pad Padding) (*Logits, error) {
 			return nil, errors.New("model has no position_ids input, so rows cannot continue a shared cache")
 		}
 	}
-	L := &Logits{T: T, Vocab: m.Sig.Vocab, rows: rows, off: make([]int, n)}
+	L := &Logits{T: T, Vocab: m.Sig.Vocab, rows: rows, off: make([]int, n), m: m}
 	ids := make([]int64, n*T)
 	mask := make([]int64, n*(P+T))
 	pos := make([]int64, n*T)
@@ -275,21 +278,26 @@ func (m *Model) run(n, T int, ids, mask, pos []int64, cache *Cache, src []int, w
 			return nil, err
 		}
 	}
-	outputs := make([]ort.Value, len(m.outNames))
+	outputs, err := m.allocOutputs(n, T, P)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
-	err := m.sess.Run(inputs, outputs)
+	err = m.sess.Run(inputs, outputs)
+	if err != nil && outputs[0] != nil {
+		// The graph's outputs are not the shapes assumed (some exports keep
+		// a fixed-size cache buffer): let ONNX Runtime allocate from now on.
+		m.autoAlloc.Store(true)
+		destroyAll(outputs)
+		outputs = make([]ort.Value, len(m.outNames))
+		err = m.sess.Run(inputs, outputs)
+	}
 	m.ortNanos.Add(int64(time.Since(start)))
 	m.calls.Add(1)
+	defer destroyAll(outputs)
 	if err != nil {
 		return nil, fmt.Errorf("onnxruntime run on %s (batch %d×%d, past %d): %w", m.Dir.ONNX, n, T, P, err)
 	}
-	defer func() {
-		for _, v := range outputs {
-			if v != nil {
-				v.Destroy()
-			}
-		}
-	}()
 	res := &runOut{}
 	lt, ok := outputs[0].(*ort.Tensor[float32])
 	if !ok {
@@ -309,6 +317,44 @@ func (m *Model) run(n, T int, ids, mask, pos []int64, cache *Cache, src []int, w
 		res.present = append(res.present, t.GetData())
 	}
 	return res, nil
+}
+
+// allocOutputs makes Go-backed output tensors of the expected shapes, so
+// that ONNX Runtime writes logits and the new cache straight into Go memory
+// instead of into buffers that would then be copied. It returns nil values
+// (ONNX Runtime allocates) once a model has shown other output shapes.
+func (m *Model) allocOutputs(n, T, P int) ([]ort.Value, error) {
+	out := make([]ort.Value, len(m.outNames))
+	if m.autoAlloc.Load() {
+		return out, nil
+	}
+	s := m.Sig
+	logits, err := ort.NewTensor(ort.NewShape(int64(n), int64(T), int64(s.Vocab)), make([]float32, n*T*s.Vocab))
+	if err != nil {
+		return nil, err
+	}
+	out[0] = logits
+	shape := ort.NewShape(int64(n), int64(s.KVHeads), int64(P+T), int64(s.HeadDim))
+	if s.Layout == KVStacked {
+		shape = ort.NewShape(2, int64(n), int64(s.KVHeads), int64(P+T), int64(s.HeadDim))
+	}
+	for i := 1; i < len(out); i++ {
+		t, err := ort.NewTensor(shape, make([]float32, shape.FlattenedSize()))
+		if err != nil {
+			destroyAll(out)
+			return nil, err
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+func destroyAll(vs []ort.Value) {
+	for _, v := range vs {
+		if v != nil {
+			v.Destroy()
+		}
+	}
 }
 
 // gatherRows copies batch rows src of a [rows, ...] (or stacked [2, rows, ...])

@@ -175,3 +175,31 @@ func TestTokenOutsideVocab(t *testing.T) {
 		t.Fatalf("err = %v, want TokenRangeError for 50257", err)
 	}
 }
+
+// TestORTLogProbsEqualGo: the ONNX Runtime log-softmax graph agrees with the
+// Go log-softmax on the same logits.
+func TestORTLogProbsEqualGo(t *testing.T) {
+	m := openModel(t, "gpt2-policy")
+	rows := []Row{{Tokens: []int{5, 9, 100, 50256, 7}, Start: 2}, {Tokens: []int{1, 2}, Start: 1}, {Tokens: []int{3, 4, 5}, Start: 1}}
+	for _, pad := range []Padding{PadLeft, PadRight} {
+		l, err := m.Run(nil, rows, pad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := l.ORTLogProbs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := l.TokenLogProbs()
+		for i := range want {
+			if len(got[i]) != len(want[i]) {
+				t.Fatalf("row %d: %d values, want %d", i, len(got[i]), len(want[i]))
+			}
+			for j := range want[i] {
+				if math.Abs(got[i][j]-want[i][j]) > 2e-5 {
+					t.Errorf("row %d token %d: ORT %.7f, Go %.7f", i, j, got[i][j], want[i][j])
+				}
+			}
+		}
+	}
+}

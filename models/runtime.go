@@ -101,6 +101,7 @@ func FindLibrary(explicit string) (string, error) {
 type Runtime struct {
 	opts    RuntimeOptions
 	library string
+	logp    gatherSession
 }
 
 var (
@@ -152,7 +153,11 @@ func (r *Runtime) Close() error {
 		return nil
 	}
 	envOpen = false
-	return ort.DestroyEnvironment()
+	var err error
+	if r.logp.sess != nil {
+		err = r.logp.sess.Destroy()
+	}
+	return errors.Join(err, ort.DestroyEnvironment())
 }
 
 // ErrNoCUDA is wrapped by the error returned when --device cuda is asked for

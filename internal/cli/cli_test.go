@@ -1,0 +1,381 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	gpt2Policy  = "../../testdata/models/gpt2-policy"
+	gpt2Ref     = "../../testdata/models/gpt2-ref"
+	llamaPolicy = "../../testdata/models/llama-policy"
+	llamaRef    = "../../testdata/models/llama-ref"
+	dataDir     = "../../testdata/data"
+)
+
+var binary string // dpokit built for subprocess tests
+
+func TestMain(m *testing.M) {
+	if os.Getenv("DPOKIT_ORT_LIB") == "" {
+		fmt.Fprintln(os.Stderr, "cli tests need ONNX Runtime: run `make ort` and set DPOKIT_ORT_LIB (make test does both)")
+		os.Exit(1)
+	}
+	dir, err := os.MkdirTemp("", "dpokit-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "dpokit")
+	if out, err := exec.Command("go", "build", "-o", binary, "../../cmd/dpokit").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build dpokit: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run calls Main in-process and returns exit status, stdout and stderr.
+func run(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := Main(append([]string{"dpokit"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func readJSONL(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%s: %v in %q", path, err, l)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func readSummary(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestScoreFormats(t *testing.T) {
+	for _, tc := range []struct {
+		name, policy, ref, data string
+		pairs                   int
+	}{
+		{"explicit/gpt2", gpt2Policy, gpt2Ref, "pairs.jsonl", 24},
+		{"implicit/gpt2", gpt2Policy, gpt2Ref, "hh.jsonl", 12},
+		{"explicit/llama", llamaPolicy, llamaRef, "pairs.jsonl", 24},
+		{"conversational/llama", llamaPolicy, llamaRef, "chat.jsonl", 12},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, sum := filepath.Join(dir, "pairs.jsonl"), filepath.Join(dir, "summary.json")
+			code, stdout, stderr := run("score", "--policy", tc.policy, "--ref", tc.ref, "--data", filepath.Join(dataDir, tc.data),
+				"--out", out, "--summary", sum, "--beta", "0.5")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.Contains(stdout, "accuracy") {
+				t.Errorf("no summary table on stdout: %q", stdout)
+			}
+			recs := readJSONL(t, out)
+			if len(recs) != tc.pairs {
+				t.Fatalf("%d records, want %d", len(recs), tc.pairs)
+			}
+			correct := 0
+			for _, r := range recs {
+				pc, pr := r["policy_chosen_logp"].(float64), r["policy_rejected_logp"].(float64)
+				rc, rr := r["ref_chosen_logp"].(float64), r["ref_rejected_logp"].(float64)
+				cr, rj := 0.5*(pc-rc), 0.5*(pr-rr)
+				if math.Abs(r["chosen_reward"].(float64)-cr) > 1e-9 || math.Abs(r["rejected_reward"].(float64)-rj) > 1e-9 ||
+					math.Abs(r["margin"].(float64)-(cr-rj)) > 1e-9 || r["correct"].(bool) != (cr > rj) {
+					t.Errorf("record %v: rewards do not follow from its log-probs", r["id"])
+				}
+				if pc >= 0 || pr >= 0 || r["chosen_tokens"].(float64) < 1 {
+					t.Errorf("record %v: implausible log-probs or token counts", r["id"])
+				}
+				if cr > rj {
+					correct++
+				}
+			}
+			s := readSummary(t, sum)
+			if s["pairs"].(float64) != float64(tc.pairs) || s["scored"].(float64) != float64(tc.pairs) || s["skipped"].(float64) != 0 {
+				t.Errorf("summary counts %v %v %v", s["pairs"], s["scored"], s["skipped"])
+			}
+			if got, want := s["accuracy"].(float64), float64(correct)/float64(tc.pairs); math.Abs(got-want) > 1e-12 {
+				t.Errorf("accuracy %g, want %g", got, want)
+			}
+			for _, k := range []string{"policy", "ref", "data"} {
+				if id, _ := s[k].(map[string]any); len(id["sha256"].(string)) != 64 {
+					t.Errorf("summary %s identity %v", k, s[k])
+				}
+			}
+		})
+	}
+}
+
+// TestPrefixSharingEqualsFullSequences: the shared-prompt path gives the
+// same log-probs as full sequences (1e-4 per sequence).
+func TestPrefixSharingEqualsFullSequences(t *testing.T) {
+	for _, m := range [][2]string{{gpt2Policy, gpt2Ref}, {llamaPolicy, llamaRef}} {
+		dir := t.TempDir()
+		var files []string
+		for _, extra := range [][]string{nil, {"--no-prefix-sharing"}, {"--batch-tokens", "40"}} {
+			out := filepath.Join(dir, fmt.Sprintf("out%d.jsonl", len(files)))
+			args := append([]string{"score", "--policy", m[0], "--ref", m[1], "--data", filepath.Join(dataDir, "hh.jsonl"), "--out", out}, extra...)
+			if code, _, stderr := run(args...); code != 0 {
+				t.Fatalf("%v: exit %d: %s", extra, code, stderr)
+			}
+			files = append(files, out)
+		}
+		base := readJSONL(t, files[0])
+		for _, f := range files[1:] {
+			for i, r := range readJSONL(t, f) {
+				if r["id"] != base[i]["id"] {
+					t.Fatalf("%s: record %d is %v, want %v (input order)", f, i, r["id"], base[i]["id"])
+				}
+				for _, k := range []string{"policy_chosen_logp", "policy_rejected_logp", "ref_chosen_logp", "ref_rejected_logp"} {
+					if d := math.Abs(r[k].(float64) - base[i][k].(float64)); d > 1e-4 {
+						t.Errorf("%s %v %s differs by %g", f, r["id"], k, d)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestScoreErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dataDir, "bad.jsonl")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing data", []string{"--data", filepath.Join(dir, "none.jsonl")}, 1, "none.jsonl"},
+		{"bad record", []string{"--data", bad}, 1, "bad.jsonl:2"},
+		{"missing model", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--policy", dir}, 1, "no ONNX file"},
+		{"tokenizer mismatch", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--ref", llamaRef}, 1, "different tokenizers"},
+		{"no ort", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--ort-lib", filepath.Join(dir, "libonnxruntime.so")}, 3, "make ort"},
+		{"bad shard", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--shard", "3/3"}, 2, "--shard"},
+		{"bad beta", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--beta", "0"}, 2, "--beta"},
+		{"too long", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--policy", llamaPolicy, "--ref", llamaRef}, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"score", "--policy", gpt2Policy, "--ref", gpt2Ref}
+			args = append(args, tc.args...)
+			// later flags win in urfave/cli
+			code, _, stderr := run(args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+func TestSkipInvalidListsEachRecord(t *testing.T) {
+	dir := t.TempDir()
+	sum := filepath.Join(dir, "s.json")
+	code, _, stderr := run("score", "--policy", gpt2Policy, "--ref", gpt2Ref, "--data", filepath.Join(dataDir, "bad.jsonl"),
+		"--skip-invalid", "--out", filepath.Join(dir, "o.jsonl"), "--summary", sum)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummary(t, sum)
+	lines := 0
+	f, _ := os.Open(filepath.Join(dataDir, "bad.jsonl"))
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		if strings.TrimSpace(sc.Text()) != "" {
+			lines++
+		}
+	}
+	f.Close()
+	skipped := s["skipped_records"].([]any)
+	if int(s["skipped"].(float64)) != len(skipped) || len(skipped) == 0 {
+		t.Fatalf("skipped %v, records %v", s["skipped"], skipped)
+	}
+	if got := int(s["scored"].(float64)) + len(skipped); got != lines {
+		t.Errorf("scored+skipped = %d, file has %d records: something was dropped silently", got, lines)
+	}
+	for _, sk := range skipped {
+		m := sk.(map[string]any)
+		if m["line"].(float64) < 1 || m["reason"].(string) == "" {
+			t.Errorf("skip without line or reason: %v", m)
+		}
+		if !strings.Contains(stderr, fmt.Sprintf("line %d", int(m["line"].(float64)))) {
+			t.Errorf("skip of line %v not reported on stderr", m["line"])
+		}
+	}
+}
+
+func TestShardsMergeEqualsOneRun(t *testing.T) {
+	dir := t.TempDir()
+	data := manyPairs(t, dir, 30) // 720 pairs: three chunks of score.ChunkPairs
+	whole := filepath.Join(dir, "whole.jsonl")
+	if code, _, stderr := run("score", "--policy", gpt2Policy, "--ref", gpt2Ref, "--data", data, "--out", whole, "--summary", whole+".json"); code != 0 {
+		t.Fatal(stderr)
+	}
+	var sums []string
+	for i := 0; i < 3; i++ {
+		out := filepath.Join(dir, fmt.Sprintf("s%d.jsonl", i))
+		if code, _, stderr := run("score", "--policy", gpt2Policy, "--ref", gpt2Ref, "--data", data, "--out", out, "--summary", out+".json", "--shard", fmt.Sprintf("%d/3", i)); code != 0 {
+			t.Fatal(stderr)
+		}
+		sums = append(sums, out+".json")
+	}
+	merged := filepath.Join(dir, "merged.jsonl")
+	if code, _, stderr := run(append([]string{"score", "merge", "--out", merged, "--summary", merged + ".json"}, sums[2], sums[0], sums[1])...); code != 0 {
+		t.Fatal(stderr)
+	}
+	a, _ := os.ReadFile(whole)
+	b, _ := os.ReadFile(merged)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("merged shards (%d bytes) differ from one run (%d bytes)", len(b), len(a))
+	}
+	sw, sm := readSummary(t, whole+".json"), readSummary(t, merged+".json")
+	for _, k := range []string{"pairs", "scored", "accuracy", "mean_margin", "mean_chosen_reward", "tokens", "settings"} {
+		if fmt.Sprint(sw[k]) != fmt.Sprint(sm[k]) {
+			t.Errorf("summary %s: one run %v, merged %v", k, sw[k], sm[k])
+		}
+	}
+	if code, _, stderr := run("score", "merge", "--out", merged, sums[0], sums[2]); code == 0 || !strings.Contains(stderr, "shard 1/3 is missing") {
+		t.Errorf("merge with a missing shard: exit %d %s", code, stderr)
+	}
+}
+
+// manyPairs writes the shipped pairs repeated reps times with fresh ids and
+// prompts of varied length.
+func manyPairs(t *testing.T, dir string, reps int) string {
+	t.Helper()
+	data := filepath.Join(dir, "many.jsonl")
+	src, err := os.ReadFile(filepath.Join(dataDir, "pairs.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for rep := 0; rep < reps; rep++ {
+		for i, l := range strings.Split(strings.TrimSpace(string(src)), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatal(err)
+			}
+			m["id"] = fmt.Sprintf("r%d-%d", rep, i)
+			m["prompt"] = strings.Repeat(m["prompt"].(string)+" ", 1+rep%4)
+			b, _ := json.Marshal(m)
+			buf.Write(append(b, '\n'))
+		}
+	}
+	if err := os.WriteFile(data, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestResumeAfterKill kills a run with SIGKILL part-way, tears its last
+// journal line, resumes it, and expects the same bytes as an uninterrupted run.
+func TestResumeAfterKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: kill -9 and resume")
+	}
+	dir := t.TempDir()
+	data := manyPairs(t, dir, 12)
+	args := []string{"score", "--policy", gpt2Policy, "--ref", gpt2Ref, "--data", data, "--batch-tokens", "64"}
+
+	whole := filepath.Join(dir, "whole.jsonl")
+	if code, _, stderr := run(append(args, "--out", whole)...); code != 0 {
+		t.Fatal(stderr)
+	}
+
+	out := filepath.Join(dir, "resumed.jsonl")
+	cmd := exec.Command(binary, append(args[:], "--out", out)...)
+	cmd.Env = os.Environ()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(out + ".partial")
+		if bytes.Count(b, []byte("\n")) >= 40 {
+			cmd.Process.Signal(syscall.SIGKILL)
+			killed = true
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Wait()
+	if !killed {
+		t.Fatal("the run finished or stalled before it could be killed")
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("killed run left a final output file")
+	}
+	// Simulate a torn write: half a record at the end of the journal.
+	f, _ := os.OpenFile(out+".partial", os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"index":3,"id":"r0-3","policy_chosen_l`)
+	f.Close()
+
+	if code, _, stderr := run(append(args, "--out", out)...); code == 0 || !strings.Contains(stderr, "--resume") {
+		t.Fatalf("rerun without --resume: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := run(append(args, "--out", out, "--resume")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	a, _ := os.ReadFile(whole)
+	b, _ := os.ReadFile(out)
+	if !bytes.Equal(a, b) {
+		t.Fatal("resumed output differs from the uninterrupted run")
+	}
+	if _, err := os.Stat(out + ".partial"); err == nil {
+		t.Error("journal left behind after a finished run")
+	}
+}
+
+func TestModelsInspect(t *testing.T) {
+	code, stdout, stderr := run("models", "inspect", "--json", llamaRef)
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var info map[string]any
+	if err := json.Unmarshal([]byte(stdout), &info); err != nil {
+		t.Fatal(err)
+	}
+	// Values from testdata/models/make_models.py's llama settings.
+	for k, want := range map[string]float64{"vocab_size": 32064, "layers": 2, "attention_heads": 4, "kv_heads": 2, "head_dim": 8, "context_length": 1024} {
+		if info[k] != want {
+			t.Errorf("%s = %v, want %v", k, info[k], want)
+		}
+	}
+	if len(info["kv_cache_inputs"].([]any)) != 4 || info["kv_layout"] != "separate" {
+		t.Errorf("kv cache %v %v", info["kv_cache_inputs"], info["kv_layout"])
+	}
+	code, stdout, _ = run("models", "inspect", gpt2Ref)
+	if code != 0 || !strings.Contains(stdout, "past_key_values.1.value") || !strings.Contains(stdout, "model.onnx") {
+		t.Errorf("text report:\n%s", stdout)
+	}
+}

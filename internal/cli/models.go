@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"encoding/json"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dpokit/dpokit/models"
+)
+
+func modelsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "models",
+		Usage: "model directories",
+		Subcommands: []*cli.Command{{
+			Name:      "inspect",
+			Usage:     "describe a model directory: architecture, KV cache, inputs and outputs, parameters, opsets, files",
+			UsageText: "dpokit models inspect DIR [--json]",
+			Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+			Action: func(c *cli.Context) error {
+				if c.Args().Len() != 1 {
+					return usagef("give one model directory")
+				}
+				d, err := models.OpenDir(c.Args().First())
+				if err != nil {
+					return err
+				}
+				info := models.Describe(d)
+				if c.Bool("json") {
+					enc := json.NewEncoder(c.App.Writer)
+					enc.SetIndent("", "  ")
+					return enc.Encode(info)
+				}
+				info.WriteText(c.App.Writer)
+				return nil
+			},
+		}},
+	}
+}

@@ -1,0 +1,4 @@
+package model
+
+type Vocab map[string]int
+type VocabR map[int]string

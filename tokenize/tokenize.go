@@ -1,0 +1,220 @@
+package tokenize
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/sugarme/tokenizer"
+	"github.com/sugarme/tokenizer/pretrained"
+	"github.com/sugarme/tokenizer/util"
+)
+
+// Message is one turn of a conversation, rendered by [Tokenizer.ApplyChatTemplate].
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Tokenizer encodes and decodes text exactly as the Hugging Face tokenizer
+// described by a model directory's tokenizer files does. It is safe for
+// concurrent use.
+type Tokenizer struct {
+	tk          *tokenizer.Tokenizer
+	fingerprint string
+	vocabSize   int
+	idToToken   []string
+	special     []bool // special[id]: an added token marked special
+
+	bosID  int
+	hasBOS bool
+	eos    []int
+	prefix []int // ids added in front when addSpecial
+	suffix []int // ids added at the end when addSpecial
+
+	chat *chatTemplate
+
+	// fullPipeline: the components have no string-level form, so encoding
+	// goes through the engine's offset-tracking Encode.
+	fullPipeline bool
+}
+
+// Load reads dir/tokenizer.json plus, when present, dir/tokenizer_config.json
+// and dir/special_tokens_map.json.
+func Load(dir string) (*Tokenizer, error) {
+	path := filepath.Join(dir, "tokenizer.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load tokenizer: %w", err)
+	}
+	cfg, err := readConfigs(dir)
+	if err != nil {
+		return nil, err
+	}
+	return build(path, raw, cfg)
+}
+
+func build(path string, raw []byte, cfg *configs) (*Tokenizer, error) {
+	var file tokenizerFile
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	fp, err := fingerprint(raw)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	tk, err := pretrained.FromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	t := &Tokenizer{tk: tk, fingerprint: fp, fullPipeline: tk.CanEncodeIDs() != nil}
+	if err := t.initVocab(&file); err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if err := t.initSpecial(&file, cfg); err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if cfg.chatTemplate != "" {
+		ct, err := newChatTemplate(cfg.chatTemplate, cfg.bosToken, cfg.eosToken)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: chat template: %w", path, err)
+		}
+		t.chat = ct
+	}
+	return t, nil
+}
+
+// Encode returns the token ids of text. With addSpecial the BOS/EOS tokens
+// are added as Hugging Face's encode(text, add_special_tokens=True) does.
+func (t *Tokenizer) Encode(text string, addSpecial bool) ([]int, error) {
+	var out []int
+	if addSpecial {
+		out = append(out, t.prefix...)
+	}
+	var err error
+	if t.fullPipeline {
+		var enc *tokenizer.Encoding
+		if enc, err = t.tk.EncodeSingle(util.ValidUTF8String(text), false); err == nil {
+			out = append(out, enc.Ids...)
+		}
+	} else {
+		out, err = t.tk.EncodeIDs(out, text)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	if addSpecial {
+		out = append(out, t.suffix...)
+	}
+	return out, nil
+}
+
+// EncodeBatch encodes texts on all cores; the result is in input order.
+func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) ([][]int, error) {
+	out := make([][]int, len(texts))
+	errs := make([]error, len(texts))
+	workers := min(runtime.GOMAXPROCS(0), len(texts))
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				j := i
+				i++
+				next.Unlock()
+				if j >= len(texts) {
+					return
+				}
+				out[j], errs[j] = t.Encode(texts[j], addSpecial)
+			}
+		}()
+	}
+	wg.Wait()
+	for j, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("text %d: %w", j, err)
+		}
+	}
+	return out, nil
+}
+
+// Decode turns ids back into text; with skipSpecial, added tokens marked
+// special are left out.
+func (t *Tokenizer) Decode(ids []int, skipSpecial bool) (string, error) {
+	keep := ids
+	if skipSpecial {
+		keep = make([]int, 0, len(ids))
+	}
+	for _, id := range ids {
+		if id < 0 || id >= t.vocabSize || t.idToToken[id] == "" {
+			return "", fmt.Errorf("decode: token id %d out of vocabulary (size %d)", id, t.vocabSize)
+		}
+		if skipSpecial && !t.special[id] {
+			keep = append(keep, id)
+		}
+	}
+	return t.tk.Decode(keep, false), nil
+}
+
+// Tokens returns the token strings of ids ("" for an id outside the vocabulary).
+func (t *Tokenizer) Tokens(ids []int) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		if id >= 0 && id < len(t.idToToken) {
+			out[i] = t.idToToken[id]
+		}
+	}
+	return out
+}
+
+// VocabSize is the number of ids including added tokens (max id + 1).
+func (t *Tokenizer) VocabSize() int { return t.vocabSize }
+
+// BOS returns the beginning-of-sequence id named by the config files.
+func (t *Tokenizer) BOS() (int, bool) { return t.bosID, t.hasBOS }
+
+// EOS returns the end-of-sequence ids named by the config files.
+func (t *Tokenizer) EOS() []int { return append([]int(nil), t.eos...) }
+
+// Fingerprint is the sha256 (hex) of the normalized tokenizer.json content:
+// equal tokenizers have equal fingerprints.
+func (t *Tokenizer) Fingerprint() string { return t.fingerprint }
+
+// HasChatTemplate reports whether tokenizer_config.json carries a chat template.
+func (t *Tokenizer) HasChatTemplate() bool { return t.chat != nil }
+
+// ApplyChatTemplate renders msgs with the chat template.
+func (t *Tokenizer) ApplyChatTemplate(msgs []Message, addGenerationPrompt bool) (string, error) {
+	if t.chat == nil {
+		return "", ErrNoChatTemplate
+	}
+	return t.chat.render(msgs, addGenerationPrompt)
+}
+
+// ErrNoChatTemplate is returned by ApplyChatTemplate when tokenizer_config.json has no chat_template.
+var ErrNoChatTemplate = errors.New("tokenizer has no chat template")
+
+// fingerprint hashes the canonical JSON form of raw: keys sorted, no
+// insignificant whitespace, so formatting differences do not matter.
+func fingerprint(raw []byte) (string, error) {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", err
+	}
+	canon, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(canon)
+	return hex.EncodeToString(sum[:]), nil
+}
