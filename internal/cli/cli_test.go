@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -184,7 +185,10 @@ func TestScoreErrors(t *testing.T) {
 		{"no ort", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--ort-lib", filepath.Join(dir, "libonnxruntime.so")}, 3, "make ort"},
 		{"bad shard", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--shard", "3/3"}, 2, "--shard"},
 		{"bad beta", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--beta", "0"}, 2, "--beta"},
-		{"too long", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--policy", llamaPolicy, "--ref", llamaRef}, 0, ""},
+		{"too long", []string{"--data", longPair(t, dir)}, 1, "longer than the model's context"},
+		{"cuda absent", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--device", "cuda"}, 3, "CUDA execution provider is not available"},
+		{"resume without out", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--resume"}, 1, "--resume needs --out"},
+		{"token outside vocab", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--policy", mixedModel(t, dir), "--ref-free"}, 1, "outside the model's vocabulary"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"score", "--policy", gpt2Policy, "--ref", gpt2Ref}
@@ -193,6 +197,82 @@ func TestScoreErrors(t *testing.T) {
 			code, _, stderr := run(args...)
 			if code != tc.code || !strings.Contains(stderr, tc.want) {
 				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+// longPair writes one pair whose prompt exceeds the test models' 1024-token context.
+func longPair(t *testing.T, dir string) string {
+	p := filepath.Join(dir, "long.jsonl")
+	b, _ := json.Marshal(map[string]string{"id": "long", "prompt": strings.Repeat("word ", 1100), "chosen": " yes", "rejected": " no"})
+	if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// mixedModel is the llama test model (vocabulary 32064) with the GPT-2
+// tokenizer (ids up to 50256): a tokenizer that does not fit the model.
+func mixedModel(t *testing.T, dir string) string {
+	d := filepath.Join(dir, "mixed")
+	os.MkdirAll(d, 0o755)
+	for src, names := range map[string][]string{llamaRef: {"model.onnx", "config.json"}, gpt2Ref: {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}} {
+		for _, n := range names {
+			b, err := os.ReadFile(filepath.Join(src, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(d, n), b, 0o644)
+		}
+	}
+	return d
+}
+
+// TestScoreVariants checks --ref-free, --length-norm avg and gzip input
+// against the log-probs of a plain run, by the DPO formulas.
+func TestScoreVariants(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := os.ReadFile(filepath.Join(dataDir, "pairs.jsonl"))
+	gz := filepath.Join(dir, "pairs.jsonl.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(src)
+	zw.Close()
+	os.WriteFile(gz, buf.Bytes(), 0o644)
+	base := filepath.Join(dir, "base.jsonl")
+	if code, _, stderr := run("score", "--policy", gpt2Policy, "--ref", gpt2Ref, "--data", gz, "--out", base); code != 0 {
+		t.Fatal(stderr)
+	}
+	want := readJSONL(t, base)
+	if len(want) != 24 {
+		t.Fatalf("gzip input: %d records", len(want))
+	}
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		f     func(r map[string]any, side string) float64
+	}{
+		{"ref-free", []string{"--ref-free", "--beta", "0.3"}, func(r map[string]any, side string) float64 {
+			return 0.3 * r["policy_"+side+"_logp"].(float64)
+		}},
+		{"length-norm", []string{"--ref", gpt2Ref, "--length-norm", "avg", "--beta", "2"}, func(r map[string]any, side string) float64 {
+			n := r[side+"_tokens"].(float64)
+			return 2 * (r["policy_"+side+"_logp"].(float64)/n - r["ref_"+side+"_logp"].(float64)/n)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".jsonl")
+			args := append([]string{"score", "--policy", gpt2Policy, "--data", filepath.Join(dataDir, "pairs.jsonl"), "--out", out}, tc.flags...)
+			if code, _, stderr := run(args...); code != 0 {
+				t.Fatal(stderr)
+			}
+			for i, r := range readJSONL(t, out) {
+				for _, side := range []string{"chosen", "rejected"} {
+					if got, w := r[side+"_reward"].(float64), tc.f(want[i], side); math.Abs(got-w) > 1e-9 {
+						t.Errorf("%v %s reward %g, want %g", r["id"], side, got, w)
+					}
+				}
 			}
 		})
 	}
