@@ -41,6 +41,24 @@ func TestSignatureOfTestModels(t *testing.T) {
 	}
 }
 
+func TestGenAIStackedLayout(t *testing.T) {
+	d, err := OpenDir(filepath.Join(modelsDir, "llama-genai"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Signature
+	if s.Layout != KVStacked || s.Layers != 2 || s.KVHeads != 2 || s.HeadDim != 8 || s.Vocab != 32064 ||
+		len(s.PastKeys) != 2 || s.PastKeys[1] != "past_1" || s.PresentKeys[0] != "present_0" || len(s.PastValues) != 0 {
+		t.Fatalf("signature %+v", s)
+	}
+	if filepath.Base(d.ONNX) != "decoder.onnx" {
+		t.Errorf("onnx file %s, want decoder.onnx from genai_config.json", d.ONNX)
+	}
+	if eos := d.EOS(); len(eos) != 2 || eos[0] != 32000 {
+		t.Errorf("eos %v", eos)
+	}
+}
+
 func TestOpenDirErrors(t *testing.T) {
 	empty := t.TempDir()
 	garbage := t.TempDir()

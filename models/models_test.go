@@ -53,6 +53,12 @@ func loadRefs(t *testing.T) map[string][]refCase {
 	if len(out) != 4 {
 		t.Fatalf("reference file covers %d models, want 4", len(out))
 	}
+	// llama-genai holds llama-ref's weights in the ONNX Runtime GenAI layout
+	// (stacked past_%d / present_%d, genai_config.json, decoder.onnx).
+	for _, c := range out["llama-ref"] {
+		c.Model = "llama-genai"
+		out["llama-genai"] = append(out["llama-genai"], c)
+	}
 	return out
 }
 

@@ -75,7 +75,7 @@ func Generate(ctx context.Context, m *models.Model, dec Decoder, prompts [][]int
 			}
 			ids := make([]int, len(prompts[p]), len(prompts[p])+opts.MaxNewTokens)
 			copy(ids, prompts[p])
-			batch = append(batch, &row{prompt: p, sample: j, ids: ids, start: len(ids), rng: rowRNG(opts.Seed, p, j), minEnd: -1})
+			batch = append(batch, &row{prompt: p, sample: j, ids: ids, start: len(ids), rng: rowRNG(opts.Seed, opts.FirstPrompt+p, j), minEnd: -1})
 		}
 	}
 	if len(batch) > 0 {

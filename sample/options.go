@@ -22,9 +22,10 @@ type Options struct {
 	StopTokens  []int    // end a completion after one of these (finish reason "stop")
 	EOS         []int    // end-of-sequence ids, e.g. from generation_config.json (finish reason "eos")
 
-	N     int    // completions per prompt; 0 means 1
-	Seed  uint64 // with the prompt and sample index, fixes every draw
-	Batch int    // rows (prompt × sample) decoded together; 0 means 8
+	N           int    // completions per prompt; 0 means 1
+	Seed        uint64 // with the prompt and sample index, fixes every draw
+	FirstPrompt int    // index of prompts[0] in the whole prompt set, for seeding: a set generated in parts draws as if whole
+	Batch       int    // rows (prompt × sample) decoded together; 0 means 8
 }
 
 // Finish reasons.
@@ -78,6 +79,8 @@ func (o Options) Validate() error {
 		return bad("MinP", o.MinP, "0..1")
 	case !(o.RepetitionPenalty >= 0) || math.IsInf(o.RepetitionPenalty, 0):
 		return bad("RepetitionPenalty", o.RepetitionPenalty, "finite and >= 0 (0 means off)")
+	case o.FirstPrompt < 0:
+		return bad("FirstPrompt", o.FirstPrompt, ">= 0")
 	case o.N < 0:
 		return bad("N", o.N, ">= 0")
 	case o.Batch < 0:

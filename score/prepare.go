@@ -57,14 +57,8 @@ func (t Tokenization) Encode(tok *tokenize.Tokenizer, p dataset.Pair, index int)
 			return bad("prompt", err)
 		}
 	}
-	addSpecial := true
-	if bos, ok := tok.BOS(); ok {
-		if s := tok.Tokens([]int{bos}); len(s) == 1 && s[0] != "" && strings.HasPrefix(prompt, s[0]) {
-			addSpecial = false // the chat template already wrote BOS
-		}
-	}
 	var err error
-	if e.Prompt, err = tok.Encode(prompt, addSpecial); err != nil {
+	if e.Prompt, err = tok.EncodePrompt(prompt); err != nil {
 		return bad("prompt", err)
 	}
 	eos := tok.EOS()
@@ -76,7 +70,7 @@ func (t Tokenization) Encode(tok *tokenize.Tokenizer, p dataset.Pair, index int)
 		if len(ids) == 0 {
 			return nil, ErrEmptyResponse
 		}
-		if joint, err := tok.Encode(prompt+text, addSpecial); err == nil && !slices.Equal(joint, slices.Concat(e.Prompt, ids)) {
+		if joint, err := tok.EncodePrompt(prompt + text); err == nil && !slices.Equal(joint, slices.Concat(e.Prompt, ids)) {
 			e.BoundaryMismatch = true
 		}
 		if !t.NoEOS && len(eos) > 0 && !slices.Contains(eos, ids[len(ids)-1]) {

@@ -69,51 +69,77 @@ func Batches(pairs []Encoded, budget int, sharing bool) [][]int {
 	return out
 }
 
-// ResponseLogps returns the summed log-probs of the chosen and rejected
-// responses of each pair under m.
-func ResponseLogps(m *models.Model, pairs []Encoded, sharing bool) (chosen, rejected []float64, err error) {
-	n := len(pairs)
-	rows := make([]models.Row, 0, 2*n)
+// Seq is a response to score after its prompt.
+type Seq struct{ Prompt, Response []int }
+
+// SeqLogps returns the summed log-probs of each response given its prompt
+// under m, in one forward pass. With sharing, each distinct prompt (by
+// identity of its backing array, or equal ids) runs once — minus its last
+// token — and its rows continue that KV cache; otherwise prompt+response run
+// as full sequences. Every prompt must have at least one token.
+func SeqLogps(m *models.Model, seqs []Seq, sharing bool) ([]float64, error) {
+	rows := make([]models.Row, 0, len(seqs))
 	var cache *models.Cache
 	if sharing {
-		prompts := make([][]int, n)
-		for i, p := range pairs {
-			prompts[i] = p.Prompt[:len(p.Prompt)-1]
-		}
-		if cache, err = m.Prefill(prompts); err != nil {
-			return nil, nil, err
-		}
-		for _, resp := range [2]func(Encoded) []int{chosenOf, rejectedOf} {
-			for i, p := range pairs {
-				toks := slices.Concat(p.Prompt[len(p.Prompt)-1:], resp(p))
-				rows = append(rows, models.Row{Tokens: toks, Start: 1, From: i})
+		var prompts [][]int
+		from := make([]int, len(seqs))
+		for i, s := range seqs {
+			from[i] = -1
+			for k, p := range prompts {
+				if len(p) == len(s.Prompt)-1 && slices.Equal(p, s.Prompt[:len(s.Prompt)-1]) {
+					from[i] = k
+					break
+				}
 			}
+			if from[i] < 0 {
+				from[i] = len(prompts)
+				prompts = append(prompts, s.Prompt[:len(s.Prompt)-1])
+			}
+		}
+		var err error
+		if cache, err = m.Prefill(prompts); err != nil {
+			return nil, err
+		}
+		for i, s := range seqs {
+			rows = append(rows, models.Row{Tokens: slices.Concat(s.Prompt[len(s.Prompt)-1:], s.Response), Start: 1, From: from[i]})
 		}
 	} else {
-		for _, resp := range [2]func(Encoded) []int{chosenOf, rejectedOf} {
-			for _, p := range pairs {
-				rows = append(rows, models.Row{Tokens: slices.Concat(p.Prompt, resp(p)), Start: len(p.Prompt)})
-			}
+		for _, s := range seqs {
+			rows = append(rows, models.Row{Tokens: slices.Concat(s.Prompt, s.Response), Start: len(s.Prompt)})
 		}
 	}
 	logits, err := m.Run(cache, rows, models.PadRight)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	lps, err := logits.ORTLogProbs()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	chosen, rejected = make([]float64, n), make([]float64, n)
-	for i := range pairs {
-		chosen[i] = sum(lps[i])
-		rejected[i] = sum(lps[n+i])
+	out := make([]float64, len(seqs))
+	for i := range seqs {
+		out[i] = sum(lps[i])
 	}
-	return chosen, rejected, nil
+	return out, nil
 }
 
-func chosenOf(e Encoded) []int   { return e.Chosen }
-func rejectedOf(e Encoded) []int { return e.Rejected }
+// ResponseLogps returns the summed log-probs of the chosen and rejected
+// responses of each pair under m.
+func ResponseLogps(m *models.Model, pairs []Encoded, sharing bool) (chosen, rejected []float64, err error) {
+	n := len(pairs)
+	seqs := make([]Seq, 0, 2*n)
+	for _, p := range pairs {
+		seqs = append(seqs, Seq{p.Prompt, p.Chosen})
+	}
+	for _, p := range pairs {
+		seqs = append(seqs, Seq{p.Prompt, p.Rejected})
+	}
+	lps, err := SeqLogps(m, seqs, sharing)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lps[:n], lps[n:], nil
+}
 
 func sum(x []float64) float64 {
 	s := 0.0

@@ -149,17 +149,16 @@ func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) ([][]int, error
 }
 
 // Decode turns ids back into text; with skipSpecial, added tokens marked
-// special are left out.
+// special are left out. Ids the tokenizer does not know are left out too,
+// as Hugging Face tokenizers do: a model's embedding matrix is often padded
+// past the tokenizer's vocabulary, so sampling can produce such ids.
 func (t *Tokenizer) Decode(ids []int, skipSpecial bool) (string, error) {
-	keep := ids
-	if skipSpecial {
-		keep = make([]int, 0, len(ids))
-	}
+	keep := make([]int, 0, len(ids))
 	for _, id := range ids {
 		if id < 0 || id >= t.vocabSize || t.idToToken[id] == "" {
-			return "", fmt.Errorf("decode: token id %d out of vocabulary (size %d)", id, t.vocabSize)
+			continue
 		}
-		if skipSpecial && !t.special[id] {
+		if !skipSpecial || !t.special[id] {
 			keep = append(keep, id)
 		}
 	}

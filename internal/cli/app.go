@@ -80,6 +80,8 @@ func App(stdout, stderr io.Writer) *cli.App {
 		},
 		Commands: []*cli.Command{
 			scoreCommand(),
+			sampleCommand(),
+			bestofnCommand(),
 			modelsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},

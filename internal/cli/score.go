@@ -40,6 +40,7 @@ func scoreCommand() *cli.Command {
 		Action: runScore,
 		Subcommands: []*cli.Command{
 			mergeCommand(),
+			winrateCommand(),
 		},
 	}
 }

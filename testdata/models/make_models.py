@@ -16,6 +16,21 @@ reference_logps.json. With --family and --out it builds one model directory of a
 --dump-logits DIR (default mode only) also writes the PyTorch float32 logits of every
 reference case, for scripts/verify_onnx_models.js to compare ONNX Runtime against.
 
+--genai-stacked (a separate run; the default mode does not touch it) writes llama-genai/:
+llama-ref's weights (seed 1, default llama config) as an ONNX Runtime GenAI model directory
+with a stacked KV cache:
+
+    /usr/bin/python3 testdata/models/make_models.py --genai-stacked
+
+It holds decoder.onnx, genai_config.json (decoder.filename "decoder.onnx", inputs
+past_names "past_%d", outputs present_names "present_%d"), generation_config.json and the
+tokenizer files, and no config.json. decoder.onnx has the signature below, except that
+each layer's cache is one tensor, index 0 the key and 1 the value:
+  inputs   past_{i}         float32 [2, batch_size, kv_heads, past_sequence_length, head_dim]
+  outputs  present_{i}      float32 [2, batch_size, kv_heads, past_sequence_length + sequence_length, head_dim]
+Before writing, it checks in PyTorch that logits and cache equal llama-ref's exactly (empty
+past and a chunked cache). The output is identical on every run.
+
 Both families are written here in plain PyTorch (no transformers package):
 
 * gpt2: learned absolute position embeddings, pre-LayerNorm blocks, multi-head attention
@@ -319,6 +334,21 @@ class LlamaLM(nn.Module):
         return (logits, *presents)
 
 
+class LlamaStackedLM(LlamaLM):
+    """LlamaLM with ONNX Runtime GenAI's stacked KV cache: one past tensor per layer,
+    [2, batch, kv_heads, past, head_dim] (index 0 the key, 1 the value), and one present
+    tensor per layer of the same form. Parameters and their names are LlamaLM's."""
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        flat = []
+        for p in past:
+            flat += [p[0], p[1]]
+        out = super().forward(input_ids, attention_mask, position_ids, *flat)
+        kv = out[1:]
+        presents = [torch.stack([kv[2 * i], kv[2 * i + 1]]) for i in range(len(past))]
+        return (out[0], *presents)
+
+
 # ---------------------------------------------------------------------------
 # Configurations and weights
 
@@ -514,6 +544,99 @@ def check_onnx(model, path):
     for t in m.graph.initializer:
         if t.data_location == onnx.TensorProto.EXTERNAL:
             raise SystemExit(f"{path}: external data")
+
+
+def export_onnx_stacked(model, path):
+    """export_onnx for a LlamaStackedLM: inputs past_{i}, outputs present_{i}, each
+    [2, batch_size, kv_heads, length, head_dim]."""
+    cfg = model.cfg
+    layers = kv_shape(cfg)[0]
+    past_in = [f"past_{i}" for i in range(layers)]
+    present_out = [f"present_{i}" for i in range(layers)]
+    axes = {
+        "input_ids": {0: "batch_size", 1: "sequence_length"},
+        "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
+        "position_ids": {0: "batch_size", 1: "sequence_length"},
+        "logits": {0: "batch_size", 1: "sequence_length"},
+    }
+    for n in past_in:
+        axes[n] = {1: "batch_size", 3: "past_sequence_length"}
+    for n in present_out:
+        axes[n] = {1: "batch_size", 3: "past_sequence_length + sequence_length"}
+    b, s, p = 2, 3, 2
+    ids = torch.tensor([[5, 7, 9], [11, 13, 17]], dtype=torch.int64)
+    mask = torch.ones(b, p + s, dtype=torch.int64)
+    pos = torch.arange(p, p + s, dtype=torch.int64).unsqueeze(0).expand(b, s).contiguous()
+    past = stacked_past(empty_past(cfg, b, p))
+    torch.onnx.export(
+        model,
+        (ids, mask, pos, *past),
+        path,
+        input_names=["input_ids", "attention_mask", "position_ids"] + past_in,
+        output_names=["logits"] + present_out,
+        dynamic_axes=axes,
+        opset_version=OPSET,
+        training=torch.onnx.TrainingMode.PRESERVE,
+        do_constant_folding=False,
+        export_params=True,
+    )
+    check_onnx(model, path)
+
+
+def stacked_past(flat):
+    """[k0, v0, k1, v1, ...] -> [stack(k0, v0), stack(k1, v1), ...]"""
+    return [torch.stack([flat[2 * i], flat[2 * i + 1]]) for i in range(len(flat) // 2)]
+
+
+def genai_config(cfg, decoder_file):
+    """genai_config.json of ONNX Runtime GenAI for a stacked-cache llama decoder."""
+    gen = generation_config(cfg)
+    return {
+        "model": {
+            "bos_token_id": gen["bos_token_id"],
+            "context_length": cfg["max_position_embeddings"],
+            "decoder": {
+                "session_options": {"log_id": "onnxruntime-genai", "provider_options": []},
+                "filename": decoder_file,
+                "head_size": cfg["head_dim"],
+                "hidden_size": cfg["hidden_size"],
+                "inputs": {
+                    "input_ids": "input_ids",
+                    "attention_mask": "attention_mask",
+                    "position_ids": "position_ids",
+                    "past_names": "past_%d",
+                },
+                "outputs": {
+                    "logits": "logits",
+                    "present_names": "present_%d",
+                },
+                "num_attention_heads": cfg["num_attention_heads"],
+                "num_hidden_layers": cfg["num_hidden_layers"],
+                "num_key_value_heads": cfg["num_key_value_heads"],
+            },
+            "eos_token_id": gen["eos_token_id"],
+            "pad_token_id": gen["pad_token_id"],
+            "type": cfg["model_type"],
+            "vocab_size": cfg["vocab_size"],
+        },
+        "search": {
+            "diversity_penalty": 0.0,
+            "do_sample": False,
+            "early_stopping": True,
+            "length_penalty": 1.0,
+            "max_length": cfg["max_position_embeddings"],
+            "min_length": 0,
+            "no_repeat_ngram_size": 0,
+            "num_beams": 1,
+            "num_return_sequences": 1,
+            # present is past + sequence long, a new tensor: no shared past/present buffer
+            "past_present_share_buffer": False,
+            "repetition_penalty": 1.0,
+            "temperature": 1.0,
+            "top_k": 1,
+            "top_p": 1.0,
+        },
+    }
 
 
 def write_json(path, obj):
@@ -720,6 +843,56 @@ def single_mode(args):
     print_sizes(args.out)
 
 
+GENAI_DIR = "llama-genai"
+GENAI_DECODER = "decoder.onnx"
+
+
+def genai_stacked_mode(args):
+    """llama-ref's weights (seed 1, default llama config) as an ONNX Runtime GenAI model
+    directory with a stacked KV cache: decoder.onnx, genai_config.json,
+    generation_config.json and the tokenizer files, and no config.json."""
+    cfg = llama_config(args)
+    ref = build_model(cfg, seed=1)
+    model = LlamaStackedLM(cfg)
+    model.load_state_dict(ref.state_dict())
+    model.eval()
+    # In PyTorch the stacked model must give exactly llama-ref's logits and cache.
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, cfg["vocab_size"], size=9).tolist()
+    worst = 0.0
+    past_ref, past_st = empty_past(cfg, 1), stacked_past(empty_past(cfg, 1))
+    for chunk in (a[:4], a[4:7], a[7:]):
+        l_ref, past_ref = run(ref, [chunk], past=past_ref)
+        p = past_st[0].shape[3]
+        ids = torch.tensor([chunk], dtype=torch.int64)
+        mask = torch.ones(1, p + len(chunk), dtype=torch.int64)
+        pos = torch.arange(p, p + len(chunk), dtype=torch.int64).unsqueeze(0)
+        with torch.no_grad():
+            out = model(ids, mask, pos, *past_st)
+        l_st, past_st = out[0], list(out[1:])
+        worst = max(worst, (l_st - l_ref).abs().max().item())
+        for s, r in zip(past_st, stacked_past(past_ref)):
+            worst = max(worst, (s - r).abs().max().item())
+    if worst != 0.0:
+        raise SystemExit(f"stacked model differs from llama-ref in PyTorch: max abs diff {worst}")
+    out = args.out or os.path.join(HERE, GENAI_DIR)
+    tok = tokenizer_bytes("llama", args.tokenizers)
+    if max_token_id(tok) >= cfg["vocab_size"]:
+        raise SystemExit(f"vocab_size {cfg['vocab_size']} does not cover token id {max_token_id(tok)}")
+    os.makedirs(out, exist_ok=True)
+    for f in os.listdir(out):
+        if f in TOKENIZER_FILES or f in ("config.json", "generation_config.json", "genai_config.json", GENAI_DECODER):
+            os.remove(os.path.join(out, f))
+    write_json(os.path.join(out, "genai_config.json"), genai_config(cfg, GENAI_DECODER))
+    write_json(os.path.join(out, "generation_config.json"), generation_config(cfg))
+    for f, data in tok.items():
+        with open(os.path.join(out, f), "wb") as fh:
+            fh.write(data)
+    export_onnx_stacked(model, os.path.join(out, GENAI_DECODER))
+    print(f"{out}: llama-ref's weights, stacked KV cache; PyTorch logits and cache equal llama-ref's (max abs diff {worst})")
+    print_sizes(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--family", choices=["gpt2", "llama"], help="build one model of this family (needs --out)")
@@ -737,14 +910,23 @@ def main():
     ap.add_argument("--tokenizers", default=SHARED_TOKENIZERS,
                     help="folder with gpt2/ and llama-sp/ tokenizer files (falls back to the committed *-ref dirs)")
     ap.add_argument("--dump-logits", help="default mode: also write PyTorch logits (float32) of the reference cases here")
+    ap.add_argument("--genai-stacked", action="store_true",
+                    help=f"build {GENAI_DIR}/ (llama-ref's weights, ONNX Runtime GenAI layout, stacked KV cache); "
+                    "--out overrides the directory")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    if args.family or args.out:
+    size_flags = ("hidden", "layers", "heads", "kv_heads", "intermediate", "vocab", "max_positions")
+    if args.genai_stacked:
+        if args.family or args.dump_logits or args.perturb or args.seed != 1 or args.untied \
+                or any(getattr(args, k) is not None for k in size_flags):
+            ap.error("--genai-stacked takes only --out and --tokenizers: it uses llama-ref's configuration and weights")
+        genai_stacked_mode(args)
+    elif args.family or args.out:
         if not (args.family and args.out):
             ap.error("--family and --out go together")
         single_mode(args)
     else:
-        if any(getattr(args, k) is not None for k in ("hidden", "layers", "heads", "kv_heads", "intermediate", "vocab", "max_positions")) or args.untied:
+        if any(getattr(args, k) is not None for k in size_flags) or args.untied:
             ap.error("size flags need --family and --out; the default mode builds the committed models")
         default_mode(args)
 

@@ -376,12 +376,14 @@ func (av *AddedVocabulary) refreshAddedTokens(model Model, n normalizer.Normaliz
 		if !ok {
 			log.Fatalf("Missing additional token.\n")
 		}
-		if token.Normalized && n != nil {
+		if token.Normalized {
 			// Match the normalized form of the token on normalized text.
 			t := token
-			ns, err := n.Normalize(normalizer.NewNormalizedFrom(token.Content))
-			if err == nil && ns != nil {
-				t.Content = ns.GetNormalized()
+			if n != nil {
+				ns, err := n.Normalize(normalizer.NewNormalizedFrom(token.Content))
+				if err == nil && ns != nil {
+					t.Content = ns.GetNormalized()
+				}
 			}
 			normTokens = append(normTokens, t)
 			normIds = append(normIds, id)
@@ -436,6 +438,12 @@ func (av *AddedVocabulary) findMatches(sentence string, splitRe matchingSet) (re
 		}
 		tok := splitRe.tokens[k]
 		start, stop := i, i+len(tok.Content)
+		if tok.SingleWord && !isSingleWord(sentence, start, stop) {
+			// Not a word of its own: skip the match, as Hugging Face's
+			// non-overlapping match iteration does.
+			i = stop
+			continue
+		}
 		if tok.LStrip {
 			for start > startOffset {
 				r, n := utf8.DecodeLastRuneInString(sentence[:start])
@@ -476,6 +484,29 @@ func (m matchingSet) match(s string, i int) int {
 		}
 	}
 	return -1
+}
+
+// isSingleWord reports whether s[start:stop] has no word character (\w)
+// right before or after it.
+func isSingleWord(s string, start, stop int) bool {
+	if start > 0 {
+		if r, _ := utf8.DecodeLastRuneInString(s[:start]); isWordChar(r) {
+			return false
+		}
+	}
+	if stop < len(s) {
+		if r, _ := utf8.DecodeRuneInString(s[stop:]); isWordChar(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isWordChar is Unicode \w: Alphabetic, marks, decimal digits, connector
+// punctuation and the joiners.
+func isWordChar(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.Is(unicode.Nd, r) || unicode.Is(unicode.Nl, r) ||
+		unicode.Is(unicode.Pc, r) || unicode.Is(unicode.Other_Alphabetic, r) || r == 0x200c || r == 0x200d
 }
 
 // IsAddedTokenSpace is the whitespace that lstrip and rstrip remove: that of
