@@ -376,6 +376,32 @@ func manyPairs(t *testing.T, dir string, reps int) string {
 	return data
 }
 
+// killAfterJournalLines runs dpokit with args in a subprocess and sends it
+// SIGKILL once its journal holds at least n lines.
+func killAfterJournalLines(t *testing.T, args []string, journal string, n int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	deadline := time.Now().Add(120 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(journal)
+		if bytes.Count(b, []byte("\n")) >= n {
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !st.Signaled() {
+				t.Fatal("the run finished before it could be killed")
+			}
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	t.Fatal("the run did not write its journal in time")
+}
+
 // TestResumeAfterKill kills a run with SIGKILL part-way, tears its last
 // journal line, resumes it, and expects the same bytes as an uninterrupted run.
 func TestResumeAfterKill(t *testing.T) {
@@ -392,26 +418,7 @@ func TestResumeAfterKill(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "resumed.jsonl")
-	cmd := exec.Command(binary, append(args[:], "--out", out)...)
-	cmd.Env = os.Environ()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(out + ".partial")
-		if bytes.Count(b, []byte("\n")) >= 40 {
-			cmd.Process.Signal(syscall.SIGKILL)
-			killed = true
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	cmd.Wait()
-	if !killed {
-		t.Fatal("the run finished or stalled before it could be killed")
-	}
+	killAfterJournalLines(t, append(args[:len(args):len(args)], "--out", out), out+".partial", 40)
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("killed run left a final output file")
 	}
