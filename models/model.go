@@ -278,6 +278,14 @@ func (m *Model) run(n, T int, ids, mask, pos []int64, cache *Cache, src []int, w
 			return nil, err
 		}
 	}
+	if !wantLogits && !m.autoAlloc.Load() {
+		// Fetching only the cache lets ONNX Runtime skip the LM head, which
+		// for a large vocabulary is most of a prefill's work.
+		if present, err := m.runCacheOnly(inputs, n, T, P); err == nil {
+			return &runOut{present: present}, nil
+		}
+		m.autoAlloc.Store(true) // and take the general path from now on
+	}
 	outputs, err := m.allocOutputs(n, T, P)
 	if err != nil {
 		return nil, err
@@ -317,6 +325,46 @@ func (m *Model) run(n, T int, ids, mask, pos []int64, cache *Cache, src []int, w
 		res.present = append(res.present, t.GetData())
 	}
 	return res, nil
+}
+
+// runCacheOnly runs the model fetching only the present KV outputs, into
+// Go memory, through an I/O binding.
+func (m *Model) runCacheOnly(inputs []ort.Value, n, T, P int) ([][]float32, error) {
+	b, err := m.sess.CreateIoBinding()
+	if err != nil {
+		return nil, err
+	}
+	defer b.Destroy()
+	for i, v := range inputs {
+		if err := b.BindInput(m.inNames[i], v); err != nil {
+			return nil, err
+		}
+	}
+	s := m.Sig
+	shape := ort.NewShape(int64(n), int64(s.KVHeads), int64(P+T), int64(s.HeadDim))
+	if s.Layout == KVStacked {
+		shape = ort.NewShape(2, int64(n), int64(s.KVHeads), int64(P+T), int64(s.HeadDim))
+	}
+	present := make([][]float32, 0, len(m.outNames)-1)
+	var outs []ort.Value
+	defer func() { destroyAll(outs) }()
+	for _, name := range m.outNames[1:] {
+		data := make([]float32, shape.FlattenedSize())
+		t, err := ort.NewTensor(shape, data)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, t)
+		if err := b.BindOutput(name, t); err != nil {
+			return nil, err
+		}
+		present = append(present, data)
+	}
+	start := time.Now()
+	err = m.sess.RunWithBinding(b)
+	m.ortNanos.Add(int64(time.Since(start)))
+	m.calls.Add(1)
+	return present, err
 }
 
 // allocOutputs makes Go-backed output tensors of the expected shapes, so
