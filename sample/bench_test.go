@@ -3,6 +3,7 @@ package sample
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 )
 
@@ -41,4 +42,44 @@ func BenchmarkGreedy(b *testing.B) {
 			b.ReportMetric(100*(ort-ort0).Seconds()/b.Elapsed().Seconds(), "%onnxruntime")
 		})
 	}
+}
+
+// BenchmarkBestOf16 compares drawing 16 completions of one prompt as one
+// batch sharing the prompt's prefill (best-of-16) with 16 single samples
+// drawn one after another, 32 tokens each. DPOKIT_BENCH_MODEL names another
+// model directory (make bench uses its benchmark model).
+func BenchmarkBestOf16(b *testing.B) {
+	name := "llama-ref"
+	if d := os.Getenv("DPOKIT_BENCH_MODEL"); d != "" {
+		name = d
+	}
+	m := openModel(b, name)
+	prompt := []int{1}
+	for j := range 200 {
+		prompt = append(prompt, (j*7919)%32000)
+	}
+	opts := Options{MaxNewTokens: 32, MinNewTokens: 32, Temperature: 1}
+	b.Run("best-of-16", func(b *testing.B) {
+		o := opts
+		o.N, o.Batch = 16, 16
+		for b.Loop() {
+			if _, err := Generate(context.Background(), m, nil, [][]int{prompt}, o); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/prompt")
+	})
+	b.Run("16-sequential", func(b *testing.B) {
+		o := opts
+		o.N, o.Batch = 1, 1
+		for b.Loop() {
+			for s := range 16 {
+				o.Seed = uint64(s)
+				if _, err := Generate(context.Background(), m, nil, [][]int{prompt}, o); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/prompt")
+	})
 }

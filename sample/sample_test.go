@@ -31,7 +31,11 @@ const modelsDir = "../testdata/models"
 
 func openModel(t testing.TB, name string) *models.Model {
 	t.Helper()
-	d, err := models.OpenDir(filepath.Join(modelsDir, name))
+	dir := name
+	if !filepath.IsAbs(name) {
+		dir = filepath.Join(modelsDir, name)
+	}
+	d, err := models.OpenDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
