@@ -202,21 +202,65 @@ type Signature struct {
 // HasCache reports whether the model takes a KV cache.
 func (s Signature) HasCache() bool { return s.Layers > 0 }
 
+// kvPatterns says how KV-cache inputs and outputs are named: per layer a
+// key and a value (optimum's past_key_values.{i}.key|value and
+// present.{i}.key|value), or one stacked tensor per layer (past_{i},
+// present_{i}). A genai_config.json may name them with %d templates.
+type kvPatterns struct {
+	pastKey, pastValue, presentKey, presentValue *regexp.Regexp // values nil when stacked
+}
+
 var (
-	reSepPast  = regexp.MustCompile(`^past_key_values\.(\d+)\.(key|value)$`)
-	reSepPres  = regexp.MustCompile(`^present\.(\d+)\.(key|value)$`)
-	reStack    = regexp.MustCompile(`^past_(\d+)$`)
-	reStackOut = regexp.MustCompile(`^present_(\d+)$`)
+	optimumKV = kvPatterns{
+		pastKey: regexp.MustCompile(`^past_key_values\.(\d+)\.key$`), pastValue: regexp.MustCompile(`^past_key_values\.(\d+)\.value$`),
+		presentKey: regexp.MustCompile(`^present\.(\d+)\.key$`), presentValue: regexp.MustCompile(`^present\.(\d+)\.value$`),
+	}
+	stackedKV = kvPatterns{pastKey: regexp.MustCompile(`^past_(\d+)$`), presentKey: regexp.MustCompile(`^present_(\d+)$`)}
 )
 
-// genaiPattern turns a genai_config name template such as
-// "past_key_values.%d.key" into a regexp.
-func genaiPattern(tmpl string) *regexp.Regexp {
-	if tmpl == "" || !strings.Contains(tmpl, "%d") {
+// template turns a genai_config name template such as
+// "past_key_values.%d.key" into a regexp (nil when there is none).
+func template(tmpl string) *regexp.Regexp {
+	if !strings.Contains(tmpl, "%d") {
 		return nil
 	}
 	q := regexp.QuoteMeta(tmpl)
 	return regexp.MustCompile("^" + strings.Replace(q, "%d", `(\d+)`, 1) + "$")
+}
+
+// genaiKV reads the name templates of a genai_config.json decoder.
+func genaiKV(ins, outs map[string]string) (kvPatterns, bool) {
+	if k := template(ins["past_key_names"]); k != nil {
+		return kvPatterns{k, template(ins["past_value_names"]), template(outs["present_key_names"]), template(outs["present_value_names"])}, true
+	}
+	if k := template(ins["past_names"]); k != nil {
+		return kvPatterns{pastKey: k, presentKey: template(outs["present_names"])}, true
+	}
+	return kvPatterns{}, false
+}
+
+// layerIndex returns the layer number a name matches, or -1.
+func layerIndex(re *regexp.Regexp, name string) int {
+	if re == nil {
+		return -1
+	}
+	m := re.FindStringSubmatch(name)
+	if m == nil {
+		return -1
+	}
+	i, _ := strconv.Atoi(m[1])
+	return i
+}
+
+// collect maps layer -> name for the names that match re.
+func collect(re *regexp.Regexp, vs []ValueInfo) map[int]string {
+	out := map[int]string{}
+	for _, v := range vs {
+		if i := layerIndex(re, v.Name); i >= 0 {
+			out[i] = v.Name
+		}
+	}
+	return out
 }
 
 func readSignature(d *Dir) (Signature, error) {
@@ -228,8 +272,7 @@ func readSignature(d *Dir) (Signature, error) {
 	}
 	names := map[string]string{"input_ids": "input_ids", "attention_mask": "attention_mask",
 		"position_ids": "position_ids", "logits": "logits"}
-	keyIn, valIn := reSepPast, reSepPast
-	keyOut, valOut := reSepPres, reSepPres
+	kv := optimumKV
 	if d.GenAI != nil {
 		for k, v := range d.GenAI.Model.Decoder.Inputs {
 			names[k] = v
@@ -237,14 +280,11 @@ func readSignature(d *Dir) (Signature, error) {
 		for k, v := range d.GenAI.Model.Decoder.Outputs {
 			names[k] = v
 		}
-		ins, outs := d.GenAI.Model.Decoder.Inputs, d.GenAI.Model.Decoder.Outputs
-		if p := genaiPattern(ins["past_key_names"]); p != nil {
-			keyIn, valIn = p, genaiPattern(ins["past_value_names"])
-			keyOut, valOut = genaiPattern(outs["present_key_names"]), genaiPattern(outs["present_value_names"])
-		} else if p := genaiPattern(ins["past_names"]); p != nil {
-			keyIn, valIn = p, nil
-			keyOut, valOut = genaiPattern(outs["present_names"]), nil
+		if p, ok := genaiKV(d.GenAI.Model.Decoder.Inputs, d.GenAI.Model.Decoder.Outputs); ok {
+			kv = p
 		}
+	} else if len(collect(optimumKV.pastKey, g.Inputs)) == 0 {
+		kv = stackedKV
 	}
 	if _, ok := in[names["input_ids"]]; !ok {
 		return s, fmt.Errorf("no %q input (inputs: %s)", names["input_ids"], valueNames(g.Inputs))
@@ -280,94 +320,30 @@ func readSignature(d *Dir) (Signature, error) {
 		return s, fmt.Errorf("vocabulary size: not in the logits shape %s nor in config.json", ShapeString(logits.Shape))
 	}
 
-	// KV cache inputs.
-	type kv struct{ key, val string }
-	pastIn := map[int]*kv{}
-	stacked := false
-	for _, v := range g.Inputs {
-		if m := keyIn.FindStringSubmatch(v.Name); m != nil {
-			i, _ := strconv.Atoi(m[1])
-			if pastIn[i] == nil {
-				pastIn[i] = &kv{}
-			}
-			if valIn == nil || (len(m) > 2 && m[2] == "key") || (keyIn != reSepPast && valIn != keyIn) {
-				pastIn[i].key = v.Name
-			}
-			if len(m) > 2 && m[2] == "value" {
-				pastIn[i].val = v.Name
-			}
-			if valIn == nil {
-				stacked = true
-			}
-		}
-		if valIn != nil && valIn != keyIn {
-			if m := valIn.FindStringSubmatch(v.Name); m != nil {
-				i, _ := strconv.Atoi(m[1])
-				if pastIn[i] == nil {
-					pastIn[i] = &kv{}
-				}
-				pastIn[i].val = v.Name
-			}
-		}
-		if d.GenAI == nil {
-			if m := reStack.FindStringSubmatch(v.Name); m != nil {
-				i, _ := strconv.Atoi(m[1])
-				pastIn[i] = &kv{key: v.Name}
-				stacked = true
-			}
-		}
-	}
-	if len(pastIn) == 0 {
+	// KV cache inputs and outputs.
+	pastK, presK := collect(kv.pastKey, g.Inputs), collect(kv.presentKey, g.Outputs)
+	if len(pastK) == 0 {
 		return s, nil // a model without cache: full sequences only
 	}
-	s.Layers = len(pastIn)
+	stacked := kv.pastValue == nil
+	pastV, presV := collect(kv.pastValue, g.Inputs), collect(kv.presentValue, g.Outputs)
+	s.Layers = len(pastK)
 	s.Layout = KVSeparate
 	if stacked {
 		s.Layout = KVStacked
 	}
-	pastOut := map[int]*kv{}
-	for _, v := range g.Outputs {
-		var m []string
-		isVal := false
-		switch {
-		case keyOut != nil && keyOut.MatchString(v.Name):
-			m = keyOut.FindStringSubmatch(v.Name)
-			isVal = len(m) > 2 && m[2] == "value"
-		case valOut != nil && valOut != keyOut && valOut.MatchString(v.Name):
-			m = valOut.FindStringSubmatch(v.Name)
-			isVal = true
-		case d.GenAI == nil && reStackOut.MatchString(v.Name):
-			m = reStackOut.FindStringSubmatch(v.Name)
-		}
-		if m == nil {
-			continue
-		}
-		i, _ := strconv.Atoi(m[1])
-		if pastOut[i] == nil {
-			pastOut[i] = &kv{}
-		}
-		if isVal {
-			pastOut[i].val = v.Name
-		} else {
-			pastOut[i].key = v.Name
-		}
-	}
 	for i := 0; i < s.Layers; i++ {
-		p, o := pastIn[i], pastOut[i]
-		if p == nil {
-			return s, fmt.Errorf("KV cache: layer %d has no past input (found %d layers)", i, s.Layers)
+		if pastK[i] == "" || !stacked && pastV[i] == "" {
+			return s, fmt.Errorf("KV cache: layer %d lacks a past key or value input (found %d layers)", i, s.Layers)
 		}
-		if o == nil || o.key == "" || (s.Layout == KVSeparate && o.val == "") {
+		if presK[i] == "" || !stacked && presV[i] == "" {
 			return s, fmt.Errorf("KV cache: layer %d has no present output", i)
 		}
-		if s.Layout == KVSeparate && p.val == "" || p.key == "" {
-			return s, fmt.Errorf("KV cache: layer %d lacks a key or value input", i)
-		}
-		s.PastKeys = append(s.PastKeys, p.key)
-		s.PresentKeys = append(s.PresentKeys, o.key)
-		if s.Layout == KVSeparate {
-			s.PastValues = append(s.PastValues, p.val)
-			s.PresentValues = append(s.PresentValues, o.val)
+		s.PastKeys = append(s.PastKeys, pastK[i])
+		s.PresentKeys = append(s.PresentKeys, presK[i])
+		if !stacked {
+			s.PastValues = append(s.PastValues, pastV[i])
+			s.PresentValues = append(s.PresentValues, presV[i])
 		}
 	}
 	shape := in[s.PastKeys[0]].Shape

@@ -59,6 +59,30 @@ func TestGenAIStackedLayout(t *testing.T) {
 	}
 }
 
+// A genai_config.json with per-layer key/value name templates, over the
+// optimum-named llama-ref model.
+func TestGenAISeparateTemplates(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(modelsDir, "llama-ref", "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "decoder_model.onnx"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "genai_config.json"), []byte(`{"model": {"type": "llama", "vocab_size": 32064,
+		"decoder": {"filename": "decoder_model.onnx", "num_attention_heads": 4,
+		"inputs": {"input_ids": "input_ids", "attention_mask": "attention_mask", "position_ids": "position_ids",
+			"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"},
+		"outputs": {"logits": "logits", "present_key_names": "present.%d.key", "present_value_names": "present.%d.value"}}}}`), 0o644)
+	d, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Signature
+	if s.Layout != KVSeparate || s.Layers != 2 || s.PastValues[1] != "past_key_values.1.value" || s.PresentKeys[1] != "present.1.key" {
+		t.Fatalf("signature %+v", s)
+	}
+}
+
 func TestOpenDirErrors(t *testing.T) {
 	empty := t.TempDir()
 	garbage := t.TempDir()
