@@ -44,14 +44,21 @@ func newChatTemplate(source, bos, eos string) (*chatTemplate, error) {
 	cfg := config.New()
 	cfg.TrimBlocks = true
 	cfg.LeftStripBlocks = true
-	tmpl, err := exec.NewTemplate("chat_template", cfg, templateLoader{source}, gonja.DefaultEnvironment)
+	env := *gonja.DefaultEnvironment
+	env.Filters = chatFilters
+	tmpl, err := exec.NewTemplate("chat_template", cfg, templateLoader{source}, &env)
 	if err != nil {
 		return nil, err
 	}
 	return &chatTemplate{tmpl: tmpl, bosToken: bos, eosToken: eos}, nil
 }
 
-func (c *chatTemplate) render(msgs []Message, addGenerationPrompt bool) (string, error) {
+func (c *chatTemplate) render(msgs []Message, addGenerationPrompt bool) (out string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = "", fmt.Errorf("chat template: %v", r)
+		}
+	}()
 	list := make(jinjaList, len(msgs))
 	for i, m := range msgs {
 		list[i] = map[string]any{"role": m.Role, "content": m.Content}
@@ -67,7 +74,7 @@ func (c *chatTemplate) render(msgs []Message, addGenerationPrompt bool) (string,
 			return "", raised
 		},
 	})
-	out, err := c.tmpl.ExecuteToString(ctx)
+	out, err = c.tmpl.ExecuteToString(ctx)
 	if raised != nil {
 		return "", raised
 	}

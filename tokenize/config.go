@@ -134,7 +134,7 @@ func readConfigs(dir string) (*configs, error) {
 		}
 	}
 	for _, s := range []string{string(tc.EOSToken), string(sm.EOSToken)} {
-		if s != "" && !contains(cfg.eosTokens, s) {
+		if s != "" && !slices.Contains(cfg.eosTokens, s) {
 			cfg.eosTokens = append(cfg.eosTokens, s)
 		}
 	}
@@ -142,7 +142,7 @@ func readConfigs(dir string) (*configs, error) {
 	// tokenizer.json says: decoding with skip_special_tokens leaves them out.
 	for _, v := range slices.Concat([]tokenValue{tc.BOSToken, tc.EOSToken, tc.UnkToken, tc.PadToken}, tc.Additional,
 		[]tokenValue{sm.BOSToken, sm.EOSToken, sm.UnkToken, sm.PadToken}, sm.Additional) {
-		if v != "" && !contains(cfg.specialTokens, string(v)) {
+		if v != "" && !slices.Contains(cfg.specialTokens, string(v)) {
 			cfg.specialTokens = append(cfg.specialTokens, string(v))
 		}
 	}
@@ -162,15 +162,6 @@ func readOptionalJSON(path string, v any) (bool, error) {
 		return false, fmt.Errorf("parse %s: %w", path, err)
 	}
 	return true, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // initVocab builds the id → token table from the model vocabulary and the added tokens.

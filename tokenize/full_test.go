@@ -10,7 +10,9 @@ import (
 // TestEnginePipeline holds the engine's offset-tracking Encode (which the
 // package uses for tokenizers whose components have no string-level form) to
 // the goldens as well, so that both paths of the patched engine are checked.
-// It is slow (the offset bookkeeping); -short checks every 16th text.
+// It is slow (the offset bookkeeping is quadratic in the number of
+// normalizer replacements), so texts over 2,000 bytes are checked one in
+// four, and -short checks one text in 16.
 func TestEnginePipeline(t *testing.T) {
 	corpus := loadCorpus(t)
 	step := 1
@@ -21,9 +23,13 @@ func TestEnginePipeline(t *testing.T) {
 		t.Run(family, func(t *testing.T) {
 			tk := loadFamily(t, family)
 			golden := loadGolden(t, family)
-			failed := 0
+			failed, checked := 0, 0
 			for i := 0; i < len(corpus); i += step {
 				c := corpus[i]
+				if len(c.raw) > 2000 && i%4 != 0 {
+					continue
+				}
+				checked++
 				enc, err := tk.tk.EncodeSingle(util.ValidUTF8String(c.raw), false)
 				if err != nil || !slices.Equal(enc.Ids, golden[i].IDs) {
 					failed++
@@ -33,7 +39,7 @@ func TestEnginePipeline(t *testing.T) {
 				}
 			}
 			if failed > 0 {
-				t.Errorf("%d texts differ", failed)
+				t.Errorf("%d of %d texts differ", failed, checked)
 			}
 		})
 	}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/sugarme/tokenizer/util"
 )
 
 // The goldens are written by scripts/tokenize/golden.mjs with Hugging Face's
@@ -142,7 +144,7 @@ func TestGolden(t *testing.T) {
 			if len(golden) != len(corpus) {
 				t.Fatalf("%d golden records for %d texts: regenerate the goldens", len(golden), len(corpus))
 			}
-			var failed int
+			var failed, roundTrips int
 			report := func(i int, format string, args ...any) {
 				failed++
 				if failed <= 15 {
@@ -181,7 +183,17 @@ func TestGolden(t *testing.T) {
 				if err != nil || dec != *g.DecSkip {
 					report(i, "Decode skipping special tokens: got %q, %v; want %q", dec, err, *g.DecSkip)
 				}
+				// Where Hugging Face gets the text back, so must we, from
+				// the ids without special tokens too.
+				if *g.DecSkip == util.ValidUTF8String(c.raw) {
+					roundTrips++
+					plain, _ := tk.Encode(c.raw, false)
+					if dec, err := tk.Decode(plain, false); err != nil || dec != *g.DecSkip {
+						report(i, "Decode(Encode(text)) = %q, %v; want the text back", dec, err)
+					}
+				}
 			}
+			t.Logf("%s: %d texts, %d of them round-trip through Hugging Face's encode and decode", family, len(corpus), roundTrips)
 			if failed > 0 {
 				t.Errorf("%d of %d texts differ from Hugging Face", failed, len(corpus))
 			}

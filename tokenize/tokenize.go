@@ -1,6 +1,7 @@
 package tokenize
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sugarme/tokenizer"
 	"github.com/sugarme/tokenizer/pretrained"
@@ -69,7 +71,7 @@ func build(path string, raw []byte, cfg *configs) (*Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	tk, err := pretrained.FromFile(path)
+	tk, err := fromJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
@@ -93,16 +95,13 @@ func build(path string, raw []byte, cfg *configs) (*Tokenizer, error) {
 // Encode returns the token ids of text. With addSpecial the BOS/EOS tokens
 // are added as Hugging Face's encode(text, add_special_tokens=True) does.
 func (t *Tokenizer) Encode(text string, addSpecial bool) ([]int, error) {
-	var out []int
+	out := make([]int, 0, len(t.prefix)+len(text)/3+len(t.suffix)+1)
 	if addSpecial {
 		out = append(out, t.prefix...)
 	}
 	var err error
 	if t.fullPipeline {
-		var enc *tokenizer.Encoding
-		if enc, err = t.tk.EncodeSingle(util.ValidUTF8String(text), false); err == nil {
-			out = append(out, enc.Ids...)
-		}
+		out, err = t.engineEncode(out, text)
 	} else {
 		out, err = t.tk.EncodeIDs(out, text)
 	}
@@ -115,29 +114,49 @@ func (t *Tokenizer) Encode(text string, addSpecial bool) ([]int, error) {
 	return out, nil
 }
 
+// engineEncode appends the ids of text from the engine's offset-tracking
+// Encode, for tokenizers without a string-level pipeline. The engine panics
+// on some inputs it cannot handle; that becomes an error.
+func (t *Tokenizer) engineEncode(dst []int, text string) (out []int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("tokenizer engine: %v", r)
+		}
+	}()
+	enc, err := t.tk.EncodeSingle(util.ValidUTF8String(text), false)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, enc.Ids...), nil
+}
+
+// fromJSON builds the engine's tokenizer from tokenizer.json; the engine
+// panics on some malformed files, which becomes an error.
+func fromJSON(raw []byte) (tk *tokenizer.Tokenizer, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			tk, err = nil, fmt.Errorf("tokenizer engine: %v", r)
+		}
+	}()
+	return pretrained.FromReader(bytes.NewReader(raw))
+}
+
 // EncodeBatch encodes texts on all cores; the result is in input order.
 func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) ([][]int, error) {
 	out := make([][]int, len(texts))
 	errs := make([]error, len(texts))
-	workers := min(runtime.GOMAXPROCS(0), len(texts))
-	var next sync.Mutex
-	i := 0
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range min(runtime.GOMAXPROCS(0), len(texts)) {
+		wg.Go(func() {
 			for {
-				next.Lock()
-				j := i
-				i++
-				next.Unlock()
+				j := int(next.Add(1) - 1)
 				if j >= len(texts) {
 					return
 				}
 				out[j], errs[j] = t.Encode(texts[j], addSpecial)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	for j, err := range errs {

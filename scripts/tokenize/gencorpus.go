@@ -28,9 +28,9 @@ import (
 )
 
 type entry struct {
-	Kind string `json:"kind"`
+	Kind string  `json:"kind"`
 	Text *string `json:"text,omitempty"` // nil for invalid UTF-8
-	B64  string `json:"b64,omitempty"`
+	B64  string  `json:"b64,omitempty"`
 }
 
 type corpus struct {
@@ -184,6 +184,10 @@ var fixed = []string{
 	"\x00", "\u0085", "\ufeff", "\ufeffBOM", "a\u0085b", "x\u00a0y", "\r\n", "\t\t\tx",
 	"\xff", "\xc3", "\xc3(", "\xe2\x82", "\xe2\x82(", "\xed\xa0\x80", "\xc0\xaf", "\xf0\x9f\x98", "ok\x80ok",
 	"\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "a\xffb\xfec",
+	// U+0085 and U+FEFF: whitespace for Oniguruma (Rust) or for JavaScript,
+	// not both; these contexts tell the two apart.
+	" \ufeffx", " \u0085x", "\ufeff\ufeffHello", "a \u0085\u0085b", "\u0085 x", "Hi\ufeff world", "x\u0085\n",
+	"</s>\ufeffx", "</s>\u0085x", "<|assistant|>\u0085\u0085x", "x\ufeff<|endoftext|>", "\u2028\u2029x \u3000y",
 }
 
 type gen struct{ r *rand.Rand }

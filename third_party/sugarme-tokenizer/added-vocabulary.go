@@ -5,6 +5,7 @@ import (
 	"log"
 	"regexp"
 	"sort"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -183,23 +184,59 @@ func isWordCharacter(r rune) bool {
 // regexps whose matches it sorted twice, losing the order, and kept the
 // lowest id on overlaps).
 type matchingSet struct {
-	byFirst map[byte][]int // first byte → indexes into tokens, longest first
-	tokens  []AddedToken
-	ids     []int
+	byFirst     *[256][]int // first byte → indexes into tokens, longest first
+	firsts      string      // the distinct first bytes
+	asciiFirsts bool        // whether they are all ASCII
+	tokens      []AddedToken
+	ids         []int
 }
 
 func newMatchingSet(tokens []AddedToken, ids []int) matchingSet {
-	m := matchingSet{byFirst: map[byte][]int{}, tokens: tokens, ids: ids}
+	m := matchingSet{byFirst: new([256][]int), tokens: tokens, ids: ids}
 	for i, t := range tokens {
 		if t.Content == "" {
 			continue
 		}
-		m.byFirst[t.Content[0]] = append(m.byFirst[t.Content[0]], i)
+		c := t.Content[0]
+		if len(m.byFirst[c]) == 0 {
+			m.firsts += string([]byte{c})
+		}
+		m.byFirst[c] = append(m.byFirst[c], i)
+	}
+	m.asciiFirsts = true
+	for i := 0; i < len(m.firsts); i++ {
+		if m.firsts[i] >= utf8.RuneSelf {
+			m.asciiFirsts = false
+		}
 	}
 	for _, list := range m.byFirst {
 		sort.SliceStable(list, func(a, b int) bool { return len(tokens[list[a]].Content) > len(tokens[list[b]].Content) })
 	}
 	return m
+}
+
+// next returns the index of the next byte at or after i that starts some token, or -1.
+func (m matchingSet) next(s string, i int) int {
+	var k int
+	switch {
+	case len(m.firsts) == 0:
+		return -1
+	case len(m.firsts) == 1:
+		k = strings.IndexByte(s[i:], m.firsts[0])
+	case m.asciiFirsts:
+		k = strings.IndexAny(s[i:], m.firsts)
+	default:
+		for k = i; k < len(s); k++ {
+			if m.byFirst[s[k]] != nil {
+				return k
+			}
+		}
+		return -1
+	}
+	if k < 0 {
+		return -1
+	}
+	return i + k
 }
 
 // AddedVocabulary is a vocabulary built on top of the Model
@@ -428,9 +465,15 @@ func (av *AddedVocabulary) findMatches(sentence string, splitRe matchingSet) (re
 	if len(sentence) == 0 {
 		return []idOffsets{{-1, []int{0, 0}}}
 	}
+	if len(splitRe.tokens) == 0 {
+		return []idOffsets{{-1, []int{0, len(sentence)}}}
+	}
 	var splits []idOffsets
 	startOffset := 0
 	for i := 0; i < len(sentence); {
+		if i = splitRe.next(sentence, i); i < 0 {
+			break
+		}
 		k := splitRe.match(sentence, i)
 		if k < 0 {
 			i++

@@ -9,7 +9,6 @@ require (
 	github.com/patrickmn/go-cache v2.1.0+incompatible
 	github.com/rivo/uniseg v0.4.7
 	github.com/schollz/progressbar/v2 v2.15.0
-	github.com/sugarme/regexpset v0.0.0-20200920021344-4d4ec8eaf93c
 	golang.org/x/text v0.25.0
 )
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/rand"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -367,36 +368,38 @@ func (b BPE) AppendIDs(dst []int, word []byte) ([]int, error) {
 // without pre-tokenization do not fill it.
 const maxCachedWordLen = 256
 
-// wordCache is a concurrency-safe, bounded map from word to merged symbols,
-// sharded to keep lock contention low when encoding on all cores. Once a
-// shard is full it stops taking new words, as Hugging Face's cache does.
+// wordCache is a concurrency-safe, bounded map from word to merged symbols.
+// Readers take no lock and write no shared memory (a lock per read made the
+// cache the bottleneck of encoding on several cores): each shard publishes
+// an immutable map through an atomic pointer; new words wait in a pending
+// map and are published in batches. Once full, the cache takes no new
+// words, as Hugging Face's cache does.
 type wordCache struct {
 	shards [64]cacheShard
-	limit  int
+	limit  int // words per shard
 }
 
 type cacheShard struct {
-	mu sync.RWMutex
-	m  map[string][]sym
+	published atomic.Pointer[map[string][]sym]
+	mu        sync.Mutex
+	pending   map[string][]sym
+	size      int
+	_         [24]byte // keep shards on separate cache lines
 }
 
 func newWordCache(capacity int) *wordCache {
 	if capacity <= 0 {
 		return nil
 	}
-	c := &wordCache{limit: (capacity + 63) / 64}
-	for i := range c.shards {
-		c.shards[i].m = make(map[string][]sym)
-	}
-	return c
+	return &wordCache{limit: (capacity + 63) / 64}
 }
 
+func fnv(h uint32, b byte) uint32 { return (h ^ uint32(b)) * 16777619 }
+
 func (c *wordCache) shard(w string) *cacheShard {
-	// FNV-1a over the word.
 	h := uint32(2166136261)
 	for i := 0; i < len(w); i++ {
-		h ^= uint32(w[i])
-		h *= 16777619
+		h = fnv(h, w[i])
 	}
 	return &c.shards[h%64]
 }
@@ -404,42 +407,78 @@ func (c *wordCache) shard(w string) *cacheShard {
 func (c *wordCache) shardBytes(w []byte) *cacheShard {
 	h := uint32(2166136261)
 	for _, b := range w {
-		h ^= uint32(b)
-		h *= 16777619
+		h = fnv(h, b)
 	}
 	return &c.shards[h%64]
 }
 
-func (c *wordCache) getBytes(w []byte) ([]sym, bool) {
-	s := c.shardBytes(w)
-	s.mu.RLock()
-	v, ok := s.m[string(w)]
-	s.mu.RUnlock()
+func (c *wordCache) get(w string) ([]sym, bool) {
+	m := c.shard(w).published.Load()
+	if m == nil {
+		return nil, false
+	}
+	v, ok := (*m)[w]
 	return v, ok
 }
 
-func (c *wordCache) get(w string) ([]sym, bool) {
-	s := c.shard(w)
-	s.mu.RLock()
-	v, ok := s.m[w]
-	s.mu.RUnlock()
+func (c *wordCache) getBytes(w []byte) ([]sym, bool) {
+	m := c.shardBytes(w).published.Load()
+	if m == nil {
+		return nil, false
+	}
+	v, ok := (*m)[string(w)]
 	return v, ok
 }
 
 func (c *wordCache) put(w string, v []sym) {
 	s := c.shard(w)
 	s.mu.Lock()
-	if len(s.m) < c.limit {
-		s.m[w] = v
+	defer s.mu.Unlock()
+	if s.size >= c.limit {
+		return
 	}
-	s.mu.Unlock()
+	if s.pending == nil {
+		s.pending = make(map[string][]sym)
+	}
+	if _, ok := s.pending[w]; ok {
+		return
+	}
+	old := s.published.Load()
+	if old != nil {
+		if _, ok := (*old)[w]; ok {
+			return
+		}
+	}
+	s.pending[w] = v
+	s.size++
+	// Publish when the pending words are many next to the published ones,
+	// so that copying stays linear overall, or when the shard is full.
+	n := 0
+	if old != nil {
+		n = len(*old)
+	}
+	if len(s.pending) >= max(4, n/4) || s.size >= c.limit {
+		m := make(map[string][]sym, n+len(s.pending))
+		if old != nil {
+			for k, x := range *old {
+				m[k] = x
+			}
+		}
+		for k, x := range s.pending {
+			m[k] = x
+		}
+		s.published.Store(&m)
+		s.pending = nil
+	}
 }
 
 func (c *wordCache) clear() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		s.m = make(map[string][]sym)
+		s.published.Store(nil)
+		s.pending = nil
+		s.size = 0
 		s.mu.Unlock()
 	}
 }
