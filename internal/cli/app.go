@@ -82,6 +82,7 @@ func App(stdout, stderr io.Writer) *cli.App {
 			scoreCommand(),
 			sampleCommand(),
 			bestofnCommand(),
+			tokenizeCommand(),
 			modelsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
