@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Score throughput with and without prompt sharing, measured in the same run
-# on a benchmark-sized Llama-style model and long multi-turn prompts.
+# dpokit's benchmarks, each measured against a baseline in the same run:
+#  1. score throughput with and without prompt sharing, on a benchmark-sized
+#     Llama-style model and long multi-turn prompts;
+#  2. best-of-16 against 16 sequential samples;
+#  3. tokenizer throughput against Hugging Face's JavaScript tokenizer.
 # Usage: make bench   (or: bash scripts/bench.sh; BENCH_PAIRS=96 to change size)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,3 +54,13 @@ b = [json.loads(l) for l in open(f"{d}/full1.jsonl")]
 diff = max(abs(x[k]-y[k]) for x, y in zip(a, b) for k in ["policy_chosen_logp","policy_rejected_logp","ref_chosen_logp","ref_rejected_logp"])
 print(f"max |logp difference| between the two paths: {diff:.2e}")
 PY
+
+echo
+echo "best-of-16 (one shared prefill) against 16 sequential single samples, 200-token prompt, 32 new tokens:"
+DPOKIT_BENCH_MODEL=$PWD/$out/llama-bench-ref go test ./sample -run '^$' -bench BestOf16 -benchtime 3x -count 1 | \
+  awk '/s\/prompt/ {for (i = 1; i <= NF; i++) if ($(i+1) == "s/prompt") v[$1] = $i}
+       END {b = v["BenchmarkBestOf16/best-of-16-2"]; s = v["BenchmarkBestOf16/16-sequential-2"];
+            printf "  best-of-16 %.3f s/prompt, 16 sequential %.3f s/prompt, ratio %.2f\n", b, s, b / s}'
+
+echo
+bash scripts/tokenize/bench.sh
