@@ -2,6 +2,8 @@ package models
 
 import (
 	"math"
+
+	"github.com/dpokit/dpokit/internal/fastmath"
 )
 
 // TokenLogProbs returns, per row, the natural-log probabilities of
@@ -53,40 +55,18 @@ func LogSumExp(x []float32) float64 {
 	var total float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
-		s0 += exp32(x[i] - m)
-		s1 += exp32(x[i+1] - m)
-		s2 += exp32(x[i+2] - m)
-		s3 += exp32(x[i+3] - m)
+		s0 += fastmath.Exp32(x[i] - m)
+		s1 += fastmath.Exp32(x[i+1] - m)
+		s2 += fastmath.Exp32(x[i+2] - m)
+		s3 += fastmath.Exp32(x[i+3] - m)
 		if i&1023 == 1020 { // flush to float64 every 1024 values
 			total += float64(s0) + float64(s1) + float64(s2) + float64(s3)
 			s0, s1, s2, s3 = 0, 0, 0, 0
 		}
 	}
 	for ; i < len(x); i++ {
-		s0 += exp32(x[i] - m)
+		s0 += fastmath.Exp32(x[i] - m)
 	}
 	total += float64(s0) + float64(s1) + float64(s2) + float64(s3)
 	return float64(m) + math.Log(total)
-}
-
-// exp32 computes e^x for x <= 0 by range reduction x = k·ln2 + r,
-// |r| <= ln2/2, and a degree-6 polynomial for e^r.
-func exp32(x float32) float32 {
-	if x < -87 {
-		return 0
-	}
-	const log2e = 1.4426950408889634
-	const ln2hi = 0.693145751953125
-	const ln2lo = 1.428606765330187e-06
-	ki := int32(x*log2e - 0.5) // x <= 0: truncation toward zero rounds to nearest
-	k := float32(ki)
-	r := x - k*ln2hi - k*ln2lo
-	p := float32(1.0 / 720)
-	p = p*r + 1.0/120
-	p = p*r + 1.0/24
-	p = p*r + 1.0/6
-	p = p*r + 0.5
-	p = p*r + 1
-	p = p*r + 1
-	return p * math.Float32frombits(uint32(ki+127)<<23)
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/dpokit/dpokit/internal/fastmath"
 )
 
 // Sampler applies Options' logits filters to one row of logits and picks
@@ -156,7 +158,7 @@ func (s *Sampler) filter() {
 	s.cand = s.cand[:0]
 	for id, x := range s.scores {
 		if x >= threshold && x > math.Inf(-1) {
-			s.cand = append(s.cand, candidate{id: id, w: math.Exp(x - hi)})
+			s.cand = append(s.cand, candidate{id: id, w: float64(fastmath.Exp32(float32(x - hi)))})
 		}
 	}
 	if o.TopP > 0 && o.TopP < 1 {

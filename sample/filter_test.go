@@ -171,7 +171,9 @@ func TestDistributionMatchesReference(t *testing.T) {
 				got[id] = probs[k]
 			}
 			for id := range want {
-				if (got[id] == 0) != (want[id] == 0) || math.Abs(got[id]-want[id]) > 1e-12 {
+				// Weights come from a float32 exponential of float32 score gaps: a few
+				// 1e-6 relative error, far below what sampling can resolve.
+				if (got[id] == 0) != (want[id] == 0) || math.Abs(got[id]-want[id]) > 1e-5*want[id]+1e-15 {
 					t.Fatalf("%s (vocab %d) token %d: p = %g, reference %g", c.name, len(logits), id, got[id], want[id])
 				}
 			}
