@@ -37,7 +37,7 @@ func (m *Model) Scores(seqs [][]int) ([]float64, error) {
 		}
 	}
 	var inputs []ort.Value
-	defer destroyAll(inputs)
+	defer func() { destroyAll(inputs) }()
 	for _, in := range []struct {
 		name string
 		data []int64

@@ -157,3 +157,25 @@ func (l *Logits) ORTLogProbs() ([][]float64, error) {
 	}
 	return out, nil
 }
+
+// LogProbsAt returns log softmax(row i)[targets[i]] for n rows of vocab
+// logits each, computed by ONNX Runtime (see gatherLogps).
+func (m *Model) LogProbsAt(logits []float32, vocab int, targets []int) ([]float64, error) {
+	n := len(targets)
+	tg := make([]int64, n)
+	for i, t := range targets {
+		if t < 0 || t >= vocab {
+			return nil, &TokenRangeError{ID: t, Vocab: vocab}
+		}
+		tg[i] = int64(t)
+	}
+	lp, err := m.gatherLogps(logits[:n*vocab], n, 1, vocab, tg)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, n)
+	for i, v := range lp {
+		out[i] = float64(v)
+	}
+	return out, nil
+}

@@ -83,3 +83,27 @@ func BenchmarkBestOf16(b *testing.B) {
 		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/prompt")
 	})
 }
+
+// BenchPromptIDs is the prompt of BenchmarkGreedyBatch1; scripts/bench.sh
+// gives transformers.js the same ids.
+var benchPromptIDs = []int{1, 450, 4996, 17354, 1701, 29916, 432, 17204, 975, 278, 17366}
+
+// BenchmarkGreedyBatch1 generates 256 tokens greedily at batch 1 (EOS
+// masked, so every run makes all 256) on DPOKIT_BENCH_MODEL or llama-ref.
+func BenchmarkGreedyBatch1(b *testing.B) {
+	name := "llama-ref"
+	if d := os.Getenv("DPOKIT_BENCH_MODEL"); d != "" {
+		name = d
+	}
+	m := openModel(b, name)
+	opts := Options{MaxNewTokens: 256, MinNewTokens: 256, Batch: 1, EOS: m.Dir.EOS()}
+	tokens := 0
+	for b.Loop() {
+		out, err := Generate(context.Background(), m, nil, [][]int{benchPromptIDs}, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tokens += len(out[0][0].TokenIDs)
+	}
+	b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
+}

@@ -120,49 +120,85 @@ func (g *generator) run(ctx context.Context, rows []*row) error {
 	minBan := slices.Concat(g.opts.EOS, g.opts.StopTokens)
 	picks := make([]int, len(rows))
 	lps := make([]float64, len(rows))
+	var saved []float32 // this step's logits, kept while the next step runs
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Choosing each row's token and its log-prob reads the whole
-		// vocabulary: rows are spread over the workers.
+		// Choosing each row's token reads the whole vocabulary: rows are
+		// spread over the workers.
 		parallel(len(active), len(g.samplers), func(w, i int) {
-			r, logits := active[i], d.Logits(i)
+			r := active[i]
 			var banned []int
 			if len(r.completion()) < g.opts.MinNewTokens {
 				banned = minBan
 			}
-			picks[i] = g.samplers[w].Next(logits, r.ids, banned, r.rng)
-			lps[i] = models.LogSoftmaxAt(logits, picks[i])
+			picks[i] = g.samplers[w].Next(d.Logits(i), r.ids, banned, r.rng)
 		})
+		// The picked tokens' log-probs (a log-sum-exp over the vocabulary
+		// each) are computed on a copy of the logits while ONNX Runtime runs
+		// the next step.
+		V := len(d.Logits(0))
+		saved = slices.Grow(saved[:0], len(active)*V)[:len(active)*V]
+		for i := range active {
+			copy(saved[i*V:(i+1)*V], d.Logits(i))
+		}
+		n := len(active)
+		lpDone := make(chan struct{})
+		var lpErr error
+		go func() {
+			defer close(lpDone)
+			var got []float64
+			if got, lpErr = g.m.LogProbsAt(saved, V, picks[:n]); lpErr == nil {
+				copy(lps, got)
+			}
+		}()
 		var keep, toks []int
+		var ended []*row
 		for i, r := range active {
-			r.logp += lps[i]
 			r.ids = append(r.ids, picks[i])
 			done, err := g.finish(r)
 			if err != nil {
+				<-lpDone
 				return err
 			}
-			if !done {
+			if done {
+				ended = append(ended, r)
+			} else {
 				keep = append(keep, i)
 				toks = append(toks, picks[i])
 			}
 		}
+		stepped := active
+		var stepErr error
+		if len(keep) > 0 {
+			if len(keep) < len(active) {
+				stepErr = d.Select(keep)
+				next := make([]*row, len(keep))
+				for j, i := range keep {
+					next[j] = active[i]
+				}
+				active = next
+			}
+			if stepErr == nil {
+				stepErr = d.Step(toks)
+			}
+		}
+		<-lpDone
+		if lpErr != nil {
+			return lpErr
+		}
+		for i, r := range stepped {
+			r.logp += lps[i]
+		}
+		for _, r := range ended { // finish wrote the completion before its last log-prob was known
+			g.out[r.prompt][r.sample].Logp = r.logp
+		}
+		if stepErr != nil {
+			return stepErr
+		}
 		if len(keep) == 0 {
 			return nil
-		}
-		if len(keep) < len(active) {
-			if err := d.Select(keep); err != nil {
-				return err
-			}
-			next := make([]*row, len(keep))
-			for j, i := range keep {
-				next[j] = active[i]
-			}
-			active = next
-		}
-		if err := d.Step(toks); err != nil {
-			return err
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"slices"
 	"testing"
 
@@ -16,7 +17,8 @@ import (
 var testRuntime *models.Runtime
 
 func TestMain(m *testing.M) {
-	rt, err := models.NewRuntime(models.RuntimeOptions{Library: os.Getenv("DPOKIT_ORT_LIB")})
+	threads, _ := strconv.Atoi(os.Getenv("DPOKIT_THREADS")) // benchmarks: ONNX Runtime intra-op threads
+	rt, err := models.NewRuntime(models.RuntimeOptions{Library: os.Getenv("DPOKIT_ORT_LIB"), Threads: threads})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sample tests need ONNX Runtime: %v\nrun `make ort` (or set DPOKIT_ORT_LIB)\n", err)
 		os.Exit(1)

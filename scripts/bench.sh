@@ -62,4 +62,16 @@ DPOKIT_BENCH_MODEL=$PWD/$out/llama-bench-ref go test ./sample -run '^$' -bench B
        END {printf "  best-of-16 %.3f s/prompt, 16 sequential %.3f s/prompt, ratio %.2f\n", b, s, b / s}'
 
 echo
+echo "greedy decoding at batch 1: 256 new tokens after an 11-token prompt, same ONNX file, 1 ONNX Runtime thread each:"
+[ -d scripts/bench/node_modules/@huggingface/transformers ] || npm ci --prefix scripts/bench --ignore-scripts --no-audit --no-fund >/dev/null
+ids=1,450,4996,17354,1701,29916,432,17204,975,278,17366  # sample/bench_test.go benchPromptIDs
+for r in 1 2 3; do  # alternating rounds; the best of each side is reported
+  DPOKIT_THREADS=1 DPOKIT_BENCH_MODEL=$PWD/$out/llama-bench-ref go test ./sample -run '^$' -bench GreedyBatch1 -benchtime 3x -count 1 |
+    awk '/tokens\/s/ {for (i = 1; i <= NF; i++) if ($(i+1) == "tokens/s") print "dpokit", $i}'
+  node scripts/bench/generate.mjs --model "$out/llama-bench-ref" --prompt-ids $ids --new-tokens 256 --runs 3 --threads 1 2>/dev/null |
+    /usr/bin/python3 -c 'import json, sys; print("transformers.js", json.load(sys.stdin)["tokens_per_second"])'
+done | awk '{ if ($2 > best[$1]) best[$1] = $2 }
+  END { printf "  dpokit %.0f tokens/s, transformers.js %.0f tokens/s, ratio %.2f\n", best["dpokit"], best["transformers.js"], best["dpokit"] / best["transformers.js"] }'
+
+echo
 bash scripts/tokenize/bench.sh

@@ -89,12 +89,18 @@ func App(stdout, stderr io.Writer) *cli.App {
 	}
 }
 
-// runtimeFlags are shared by every command that runs a model.
-func runtimeFlags() []cli.Flag {
+// runtimeFlags are shared by every command that runs a model. threads is
+// the default number of ONNX Runtime intra-op threads per model: score runs
+// policy and reference side by side with one each; sampling runs one model.
+func runtimeFlags(threads ...int) []cli.Flag {
+	th := 1
+	if len(threads) > 0 {
+		th = threads[0]
+	}
 	return []cli.Flag{
 		&cli.StringFlag{Name: "ort-lib", Usage: "path of libonnxruntime.so (ONNX Runtime >= 1.24)",
 			EnvVars: []string{"DPOKIT_ORT_LIB", "ONNXRUNTIME_SHARED_LIBRARY_PATH"}},
-		&cli.IntFlag{Name: "threads", Value: 1, Usage: "ONNX Runtime intra-op threads per model"},
+		&cli.IntFlag{Name: "threads", Value: th, Usage: "ONNX Runtime intra-op threads per model"},
 		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu or cuda (needs an onnxruntime-gpu library)"},
 	}
 }

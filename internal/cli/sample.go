@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
@@ -40,7 +41,7 @@ func samplingFlags(defaultN int) []cli.Flag {
 		&cli.IntFlag{Name: "batch", Value: 16, Usage: "sequences decoded together"},
 		&cli.BoolFlag{Name: "resume", Usage: "continue an interrupted run from OUT.partial"},
 		&cli.BoolFlag{Name: "skip-invalid", Usage: "skip bad prompt records (reported) instead of stopping"},
-	}, runtimeFlags()...)
+	}, runtimeFlags(runtime.NumCPU())...)
 }
 
 func sampleCommand() *cli.Command {
