@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -207,5 +208,42 @@ func TestORTLogProbsEqualGo(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRewardModelScores holds the ONNX reward model's scores to PyTorch's
+// (testdata/models/make_reward_models.py), in one right-padded batch.
+func TestRewardModelScores(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(modelsDir, "rm_reference.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Cases []struct {
+			Name  string
+			IDs   []int `json:"input_ids"`
+			Score float64
+		}
+	}
+	if err := json.Unmarshal(b, &f); err != nil || len(f.Cases) == 0 {
+		t.Fatalf("reference: %v", err)
+	}
+	m := openModel(t, "rm-llama")
+	var seqs [][]int
+	for _, c := range f.Cases {
+		seqs = append(seqs, c.IDs)
+	}
+	got, err := m.Scores(seqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range f.Cases {
+		if math.Abs(got[i]-c.Score) > 1e-4 {
+			t.Errorf("%s: score %.6f, PyTorch %.6f", c.Name, got[i], c.Score)
+		}
+	}
+	bad := openModel(t, "rm-bad")
+	if _, err := bad.Scores(seqs); err == nil || !strings.Contains(err.Error(), "one score per sequence") {
+		t.Errorf("rm-bad: err = %v, want one score per sequence", err)
 	}
 }

@@ -190,3 +190,46 @@ func TestBestOfNAndWinRate(t *testing.T) {
 		t.Errorf("missing baseline prompts: exit %d %s", code, stderr)
 	}
 }
+
+func TestRewardModelRankAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	prompts := filepath.Join(dataDir, "prompts.jsonl")
+	rm := "rm:../../testdata/models/rm-llama"
+	out := filepath.Join(dir, "rm.jsonl")
+	code, _, stderr := run("bestofn", "--model", llamaRef, "--prompts", prompts, "--n", "4", "--max-new-tokens", "8", "--rank", rm, "--out", out)
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, r := range readRecords(t, out) {
+		if r.Best == nil {
+			t.Fatalf("%s: no best", r.ID)
+		}
+		distinct := map[float64]bool{}
+		for _, c := range r.Completions {
+			distinct[*c.Score] = true
+			if *c.Score > *r.Completions[*r.Best].Score {
+				t.Fatalf("%s: best is not the argmax", r.ID)
+			}
+		}
+		if len(distinct) < 2 {
+			t.Errorf("%s: reward model gave one score to all candidates", r.ID)
+		}
+	}
+	code, _, stderr = run("score", "winrate", "--candidates", out, "--baseline", out, "--judge", "rm:../../testdata/models/rm-bad")
+	if code == 0 || !strings.Contains(stderr, "one score per sequence") {
+		t.Errorf("bad reward model: exit %d %s", code, stderr)
+	}
+	code, _, stderr = run("bestofn", "--model", llamaRef, "--prompts", longPrompt(t, dir), "--n", "2", "--max-new-tokens", "4", "--out", filepath.Join(dir, "x.jsonl"))
+	if code == 0 || !strings.Contains(stderr, "context length") {
+		t.Errorf("prompt longer than the context: exit %d %s", code, stderr)
+	}
+}
+
+func longPrompt(t *testing.T, dir string) string {
+	p := filepath.Join(dir, "long-prompts.jsonl")
+	b, _ := json.Marshal(map[string]string{"id": "long", "prompt": strings.Repeat("word ", 1100)})
+	if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
