@@ -6,7 +6,8 @@ import (
 	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
-	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/dpokit/dpokit/internal/onnxbuild"
 )
 
 // The log-softmax of every logit row, gathered at the target tokens, runs
@@ -18,64 +19,13 @@ import (
 //
 //	logits float32 [n, t, v], targets int64 [n, t, 1] -> logp float32 [n, t, 1]
 func logpGraph() []byte {
-	str := func(b []byte, num protowire.Number, s string) []byte {
-		b = protowire.AppendTag(b, num, protowire.BytesType)
-		return protowire.AppendString(b, s)
-	}
-	msg := func(b []byte, num protowire.Number, m []byte) []byte {
-		b = protowire.AppendTag(b, num, protowire.BytesType)
-		return protowire.AppendBytes(b, m)
-	}
-	varint := func(b []byte, num protowire.Number, v uint64) []byte {
-		b = protowire.AppendTag(b, num, protowire.VarintType)
-		return protowire.AppendVarint(b, v)
-	}
-	value := func(name string, elem uint64, dims ...string) []byte {
-		var shape []byte
-		for _, d := range dims {
-			var dim []byte
-			if d == "1" {
-				dim = varint(dim, 1, 1)
-			} else {
-				dim = str(dim, 2, d)
-			}
-			shape = msg(shape, 1, dim)
-		}
-		tensor := msg(varint(nil, 1, elem), 2, shape)
-		return msg(str(nil, 1, name), 2, msg(nil, 1, tensor))
-	}
-	intAttr := func(name string, v int64) []byte {
-		a := str(nil, 1, name)
-		a = varint(a, 3, uint64(v))
-		return varint(a, 20, 2) // AttributeProto.INT
-	}
-	node := func(op string, ins, outs []string, attrs ...[]byte) []byte {
-		var n []byte
-		for _, s := range ins {
-			n = str(n, 1, s)
-		}
-		for _, s := range outs {
-			n = str(n, 2, s)
-		}
-		n = str(n, 4, op)
-		for _, a := range attrs {
-			n = msg(n, 5, a)
-		}
-		return n
-	}
-	var g []byte
-	g = msg(g, 1, node("LogSoftmax", []string{"logits"}, []string{"logsoftmax"}, intAttr("axis", -1)))
-	g = msg(g, 1, node("GatherElements", []string{"logsoftmax", "targets"}, []string{"logp"}, intAttr("axis", 2)))
-	g = str(g, 2, "dpokit_logp")
-	g = msg(g, 11, value("logits", 1, "n", "t", "v"))
-	g = msg(g, 11, value("targets", 7, "n", "t", "1"))
-	g = msg(g, 12, value("logp", 1, "n", "t", "1"))
-	var m []byte
-	m = varint(m, 1, 8) // IR version 8
-	m = str(m, 2, "dpokit")
-	m = msg(m, 7, g)
-	m = msg(m, 8, varint(str(nil, 1, ""), 2, 13)) // opset 13
-	return m
+	g := onnxbuild.New("dpokit_logp")
+	g.Input("logits", onnxbuild.Float, "n", "t", "v")
+	g.Input("targets", onnxbuild.Int64, "n", "t", 1)
+	g.Output("logp", onnxbuild.Float, "n", "t", 1)
+	g.Node("LogSoftmax", []string{"logits"}, []string{"logsoftmax"}, onnxbuild.Int("axis", -1))
+	g.Node("GatherElements", []string{"logsoftmax", "targets"}, []string{"logp"}, onnxbuild.Int("axis", 2))
+	return g.Model(13)
 }
 
 type gatherSession struct {
