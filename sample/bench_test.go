@@ -98,6 +98,7 @@ func BenchmarkGreedyBatch1(b *testing.B) {
 	m := openModel(b, name)
 	opts := Options{MaxNewTokens: 256, MinNewTokens: 256, Batch: 1, EOS: m.Dir.EOS()}
 	tokens := 0
+	ort0, _ := m.ORTTime()
 	for b.Loop() {
 		out, err := Generate(context.Background(), m, nil, [][]int{benchPromptIDs}, opts)
 		if err != nil {
@@ -105,5 +106,7 @@ func BenchmarkGreedyBatch1(b *testing.B) {
 		}
 		tokens += len(out[0][0].TokenIDs)
 	}
+	ort, _ := m.ORTTime()
 	b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
+	b.ReportMetric(100*(ort-ort0).Seconds()/b.Elapsed().Seconds(), "%onnxruntime")
 }
