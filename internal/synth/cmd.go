@@ -14,9 +14,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cmds := map[string]func([]string) error{
 		"tokenizer":    cmdTokenizer,
 		"reward-model": cmdRewardModel,
+		"corpus":       cmdCorpus,
+		"prompts":      cmdPrompts,
+		"label":        cmdLabel,
 	}
 	if len(args) == 0 || cmds[args[0]] == nil {
-		fmt.Fprintln(stderr, "usage: synth tokenizer DIR | reward-model DIR")
+		fmt.Fprintln(stderr, "usage: synth tokenizer DIR | reward-model DIR | corpus | prompts | label (see -h of each)")
 		return 2
 	}
 	if err := cmds[args[0]](args[1:]); err != nil {

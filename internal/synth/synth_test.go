@@ -108,3 +108,22 @@ func TestRewardModelMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// Bradley–Terry labels: the better completion wins with probability
+// σ(Δr/τ), checked by frequency (4 standard errors).
+func TestPreferFrequencies(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []float64{0, 0.05, 0.2, -0.1} {
+		n, wins := 20000, 0
+		for range n {
+			if Prefer(r, d, 0, 0.1) {
+				wins++
+			}
+		}
+		p := 1 / (1 + math.Exp(-d/0.1))
+		se := math.Sqrt(p * (1 - p) / float64(n))
+		if got := float64(wins) / float64(n); math.Abs(got-p) > 4*se {
+			t.Errorf("Δr %g: a wins %.4f of the time, want %.4f ± %.4f", d, got, p, 4*se)
+		}
+	}
+}
