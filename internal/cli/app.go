@@ -84,6 +84,7 @@ func App(stdout, stderr io.Writer) *cli.App {
 			bestofnCommand(),
 			tokenizeCommand(),
 			modelsCommand(),
+			reportCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runTrain runs the app with the train command (registered here too, in
+// case app.go does not list it) and returns its error and output.
+func runTrainCLI(args ...string) (error, string, string) {
+	var out, errb bytes.Buffer
+	app := App(&out, &errb)
+	if app.Command("train") == nil {
+		app.Commands = append(app.Commands, trainCommand())
+	}
+	err := app.Run(append([]string{"dpokit", "train"}, args...))
+	return err, out.String(), errb.String()
+}
+
+func TestTrainEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "trained")
+	cache := filepath.Join(dir, "refcache") + string(filepath.Separator)
+	logf := filepath.Join(dir, "steps.jsonl")
+	args := []string{"--policy", gpt2Policy, "--ref", gpt2Ref, "--data", filepath.Join(dataDir, "pairs.jsonl"),
+		"--eval-data", filepath.Join(dataDir, "hh.jsonl"), "--eval-every", "2",
+		"--max-steps", "4", "--batch-size", "4", "--lr", "1e-3", "--save-every", "2", "--ref-cache", cache}
+	err, _, stderr := runTrainCLI(append(args, "--out", out, "--log", logf)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	for _, f := range []string{"model.onnx", "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "dpokit_train.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("output lacks %s", f)
+		}
+	}
+	recs := readJSONL(t, logf)
+	train, eval := 0, 0
+	for _, r := range recs {
+		switch r["split"] {
+		case "train":
+			train++
+			for _, k := range []string{"loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
+				"logps/chosen", "logps/rejected", "grad_norm", "learning_rate", "tokens_per_second"} {
+				if _, ok := r[k].(float64); !ok {
+					t.Errorf("train record lacks %s: %v", k, r)
+				}
+			}
+		case "eval":
+			eval++
+			if _, ok := r["eval_rewards/accuracies"].(float64); !ok {
+				t.Errorf("eval record lacks eval_rewards/accuracies: %v", r)
+			}
+		}
+	}
+	if train != 4 || eval != 2 {
+		t.Errorf("%d train and %d eval records, want 4 and 2", train, eval)
+	}
+	if !strings.Contains(stderr, "computed with ONNX Runtime") || !strings.Contains(stderr, "train step 4/4") {
+		t.Errorf("stderr lacks the reference computation or progress lines:\n%s", stderr)
+	}
+	// A later run reuses the cached reference log-probs.
+	err, stdout, stderr := runTrainCLI(append(args, "--out", filepath.Join(dir, "again"), "--max-steps", "1")...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "(cached)") || strings.Contains(stderr, "computed with ONNX Runtime") {
+		t.Errorf("second run did not reuse the reference cache:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, `"split":"train"`) {
+		t.Errorf("step log not on stdout: %q", stdout)
+	}
+	// The trained directory is a model directory score runs.
+	code, _, serr := run("score", "--policy", out, "--ref", gpt2Ref, "--data", filepath.Join(dataDir, "pairs.jsonl"), "--out", filepath.Join(dir, "scored.jsonl"))
+	if code != 0 {
+		t.Fatalf("score on the trained model: exit %d: %s", code, serr)
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	dir := t.TempDir()
+	pairs := filepath.Join(dataDir, "pairs.jsonl")
+	empty := filepath.Join(dir, "empty.jsonl")
+	os.WriteFile(empty, []byte("{\"prompt\": \"a\", \"chosen\": \"\", \"rejected\": \"b\"}\n"), 0o644)
+	exists := filepath.Join(dir, "exists")
+	os.Mkdir(exists, 0o755)
+	base := []string{"--policy", gpt2Policy, "--ref-cache", filepath.Join(dir, "cache") + "/"}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		usage bool
+		want  string
+	}{
+		{"tokenizer mismatch", []string{"--ref", llamaRef, "--data", pairs, "--out", filepath.Join(dir, "o1")}, false, "different tokenizers"},
+		{"empty dataset", []string{"--data", empty, "--skip-invalid", "--out", filepath.Join(dir, "o2")}, false, "no pairs to train on"},
+		{"out exists", []string{"--data", pairs, "--out", exists}, true, "already exists"},
+		{"out is input", []string{"--data", pairs, "--out", gpt2Policy}, true, "already exists"},
+		{"resume without checkpoint", []string{"--data", pairs, "--out", filepath.Join(dir, "o3"), "--resume"}, false, "no checkpoint"},
+		{"bad loss", []string{"--data", pairs, "--out", filepath.Join(dir, "o4"), "--loss", "kto"}, true, "unknown loss"},
+		{"smoothing with ipo", []string{"--data", pairs, "--out", filepath.Join(dir, "o5"), "--loss", "ipo", "--label-smoothing", "0.1"}, true, "label smoothing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err, _, _ := runTrainCLI(append(append([]string{}, base...), tc.args...)...)
+			var ue *UsageError
+			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.As(err, &ue) != tc.usage {
+				t.Fatalf("err = %v; want a (usage %v) error mentioning %q", err, tc.usage, tc.want)
+			}
+		})
+	}
+}
