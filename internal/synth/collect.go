@@ -1,0 +1,302 @@
+package synth
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/report"
+	"github.com/dpokit/dpokit/score"
+)
+
+// cmdKLPairs turns a sample file into pairs (prompt, completion, completion)
+// so that `dpokit score --policy P --ref R --beta 1` gives, as each pair's
+// chosen_reward, log π(y|x) − log π_ref(y|x) of the sample: its KL term.
+func cmdKLPairs(args []string) error {
+	fs := flag.NewFlagSet("kl-pairs", flag.ContinueOnError)
+	samples := fs.String("samples", "", "dpokit sample output (required)")
+	out := fs.String("out", "", "pairs JSONL (required)")
+	if err := fs.Parse(args); err != nil || *samples == "" || *out == "" {
+		return fmt.Errorf("usage: synth kl-pairs --samples FILE --out FILE")
+	}
+	lines, err := readSamples(*samples)
+	if err != nil {
+		return err
+	}
+	var recs []map[string]any
+	for _, s := range lines {
+		for j, c := range s.Completions {
+			text := c.Text
+			if strings.TrimSpace(text) == "" {
+				continue // score needs a response; an immediate EOS has no words either way
+			}
+			recs = append(recs, map[string]any{"id": fmt.Sprintf("%s/%d", s.ID, j), "prompt": s.Prompt, "chosen": text, "rejected": text})
+		}
+	}
+	return writeJSONL(*out, recs)
+}
+
+// cmdBestOfFile writes, from a best-of-N file ranked by the true reward
+// (dpokit bestofn --rank rm:TRUE), the best of its first n candidates per
+// prompt in `dpokit sample` format: the best-of-n baseline.
+func cmdBestOfFile(args []string) error {
+	fs := flag.NewFlagSet("best-of", flag.ContinueOnError)
+	from := fs.String("from", "", "dpokit bestofn output (required)")
+	n := fs.Int("n", 16, "candidates to choose among")
+	out := fs.String("out", "", "output JSONL (required)")
+	if err := fs.Parse(args); err != nil || *from == "" || *out == "" {
+		return fmt.Errorf("usage: synth best-of --from FILE --n N --out FILE")
+	}
+	lines, err := readSamples(*from)
+	if err != nil {
+		return err
+	}
+	var recs []map[string]any
+	for _, s := range lines {
+		if len(s.Completions) < *n {
+			return fmt.Errorf("%s: prompt %s has %d candidates, fewer than %d", *from, s.ID, len(s.Completions), *n)
+		}
+		best := bestOf(s, *n)
+		c := s.Completions[best]
+		recs = append(recs, map[string]any{"id": s.ID, "prompt": s.Prompt,
+			"completions": []any{map[string]any{"text": c.Text, "token_ids": c.TokenIDs, "logp": c.Logp}}})
+	}
+	return writeJSONL(*out, recs)
+}
+
+// bestOf is the index of the highest true reward among the first n
+// completions (the first on ties).
+func bestOf(s sampleLine, n int) int {
+	best, br := 0, math.Inf(-1)
+	for j := range n {
+		if r := Reward(s.Prompt + s.Completions[j].Text); r > br {
+			best, br = j, r
+		}
+	}
+	return best
+}
+
+func meanSE(x []float64) (float64, float64) {
+	if len(x) == 0 {
+		return 0, 0
+	}
+	m := 0.0
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	if len(x) < 2 {
+		return m, 0
+	}
+	ss := 0.0
+	for _, v := range x {
+		ss += (v - m) * (v - m)
+	}
+	return m, math.Sqrt(ss/float64(len(x)-1)) / math.Sqrt(float64(len(x)))
+}
+
+func rewards(lines []sampleLine) []float64 {
+	var out []float64
+	for _, s := range lines {
+		for _, c := range s.Completions {
+			out = append(out, Reward(s.Prompt+c.Text))
+		}
+	}
+	return out
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// chosenRewards reads the chosen_reward field of a score per-pair file.
+func chosenRewards(path string) ([]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []float64
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var r score.Result
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, r.ChosenReward)
+	}
+	return out, sc.Err()
+}
+
+// cmdCollect gathers an experiment directory's outputs into the report's
+// experiment JSON. Layout (written by scripts/experiment.sh): ref/,
+// ref_samples.jsonl, bon.jsonl (best-of-Nmax from the reference, ranked by
+// the true reward), and per policy NAME: NAME/ (model), NAME_samples.jsonl,
+// NAME_kl.jsonl (score of kl-pairs with beta 1), NAME_heldout.json (score
+// summary), NAME_wr_ref.json and NAME_wr_bon.json (score winrate).
+func cmdCollect(args []string) error {
+	fs := flag.NewFlagSet("collect", flag.ContinueOnError)
+	dir := fs.String("dir", "", "experiment directory (required)")
+	policies := fs.String("policies", "", "comma-separated NAME=BETA (required)")
+	ns := fs.String("n", "1,2,4,8,16,32,64", "best-of-N sizes")
+	bonVs := fs.Int("winrate-n", 16, "the N of the best-of-N baseline in win rates")
+	commands := fs.String("commands", "", "file of the commands run, one per line")
+	quick := fs.Bool("quick", false, "mark the results as a --quick run")
+	started := fs.String("started", "", "start time (RFC 3339)")
+	ortVersion := fs.String("ort", "", "ONNX Runtime version")
+	dpokitVersion := fs.String("dpokit", "", "dpokit version")
+	out := fs.String("out", "", "experiment JSON (required)")
+	if err := fs.Parse(args); err != nil || *dir == "" || *policies == "" || *out == "" {
+		return fmt.Errorf("usage: synth collect --dir DIR --policies NAME=BETA,... --out FILE")
+	}
+	at := func(name string) string { return filepath.Join(*dir, name) }
+	e := report.Experiment{Schema: report.ExperimentSchema, Quick: *quick,
+		Versions: report.Versions{Dpokit: *dpokitVersion, Go: runtime.Version(), ONNXRuntime: *ortVersion},
+		Seeds:    map[string]uint64{"corpus": 1, "train_prompts": 2, "labels": 3, "eval_prompts": 4, "pair_samples": 5, "eval_samples": 7, "best_of_n": 9, "train": 1},
+		Task: report.Task{Name: "synthetic sentiment", Description: "Reviews over a 40-word vocabulary (10 positive, 10 negative, 20 neutral words); " +
+			"prompts are a review's first three words, completions are sampled from the models.",
+			Reward: "(positive words − negative words) / words of prompt and completion; preferences drawn from it with Bradley–Terry noise (temperature 0.1)"}}
+	if t, err := time.Parse(time.RFC3339, *started); err == nil {
+		e.Timestamps.Started = t
+	}
+	e.Timestamps.Finished = time.Now().UTC().Truncate(time.Second)
+	if *commands != "" {
+		b, err := os.ReadFile(*commands)
+		if err != nil {
+			return err
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l != "" {
+				e.Commands = append(e.Commands, l)
+			}
+		}
+	}
+	for name, into := range map[string]*int{"prefs.jsonl": &e.Task.TrainPairs, "heldout.jsonl": &e.Task.HeldoutPairs, "eval_prompts.jsonl": &e.Task.EvalPrompts} {
+		n, err := countLines(at(name))
+		if err != nil {
+			return err
+		}
+		*into = n
+	}
+	refSamples, err := readSamples(at("ref_samples.jsonl"))
+	if err != nil {
+		return err
+	}
+	e.Reference.RewardSamples = rewards(refSamples)
+	e.Reference.RewardMean, e.Reference.RewardSE = meanSE(e.Reference.RewardSamples)
+	if e.Reference.Model, err = identity(filepath.Join(at("ref"), "model.onnx")); err != nil {
+		return err
+	}
+	bon, err := readSamples(at("bon.jsonl"))
+	if err != nil {
+		return err
+	}
+	for _, f := range strings.Split(*ns, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return fmt.Errorf("--n: %q is not a size", f)
+		}
+		row := report.BestOfN{N: n, KLBound: report.KLBound(n)}
+		for _, s := range bon {
+			if len(s.Completions) < n {
+				return fmt.Errorf("bon.jsonl: prompt %s has %d candidates, fewer than %d", s.ID, len(s.Completions), n)
+			}
+			row.RewardSamples = append(row.RewardSamples, Reward(s.Prompt+s.Completions[bestOf(s, n)].Text))
+		}
+		row.RewardMean, row.RewardSE = meanSE(row.RewardSamples)
+		e.BestOfN = append(e.BestOfN, row)
+	}
+	for _, pb := range strings.Split(*policies, ",") {
+		name, b, ok := strings.Cut(pb, "=")
+		beta, err := strconv.ParseFloat(b, 64)
+		if !ok || err != nil {
+			return fmt.Errorf("--policies: %q is not NAME=BETA", pb)
+		}
+		p := report.Policy{Name: name, Beta: beta, Loss: "sigmoid"}
+		id, err := identity(filepath.Join(at(name), "model.onnx"))
+		if err != nil {
+			return err
+		}
+		p.Model = &id
+		samples, err := readSamples(at(name + "_samples.jsonl"))
+		if err != nil {
+			return err
+		}
+		p.RewardSamples = rewards(samples)
+		p.RewardMean, p.RewardSE = meanSE(p.RewardSamples)
+		kl, err := chosenRewards(at(name + "_kl.jsonl"))
+		if err != nil {
+			return err
+		}
+		p.KLMean, p.KLSE = meanSE(kl)
+		var held score.Summary
+		if err := readJSON(at(name+"_heldout.json"), &held); err != nil {
+			return err
+		}
+		p.HeldoutAccuracy, p.HeldoutAccuracySE = held.Accuracy, held.AccuracyStdErr
+		for file, into := range map[string]**report.Rate{"_wr_ref.json": &p.WinRateVsRef, "_wr_bon.json": &p.WinRateVsBestOfN} {
+			var w score.WinRate
+			if err := readJSON(at(name+file), &w); err != nil {
+				return err
+			}
+			base := "reference samples"
+			if file == "_wr_bon.json" {
+				base = fmt.Sprintf("best-of-%d", *bonVs)
+			}
+			*into = &report.Rate{WinRate: w.WinRate, StandardError: w.StandardError, N: w.N, Baseline: base}
+		}
+		e.Policies = append(e.Policies, p)
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return fsutil.WriteFile(*out, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(e)
+	})
+}
+
+func countLines(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strings.Count(string(b), "\n"), nil
+}
+
+func identity(path string) (score.Identity, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return score.Identity{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return score.Identity{}, err
+	}
+	h, err := sha256File(f)
+	if err != nil {
+		return score.Identity{}, err
+	}
+	abs, _ := filepath.Abs(path)
+	return score.Identity{Path: abs, SHA256: h, Bytes: st.Size()}, nil
+}
