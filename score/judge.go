@@ -103,6 +103,7 @@ func OpenJudge(rt *models.Runtime, spec JudgeSpec) (*ModelJudge, error) {
 		}
 	}
 	j.tz = spec.Tokenization
+	j.tz.AllowEmpty = true // a generated completion may be EOS alone
 	j.tz.Vocab = j.policy.Sig.Vocab
 	if kind == "rm" {
 		j.tz.Vocab, _ = j.policy.Dir.ConfigInt("vocab_size")
@@ -149,7 +150,11 @@ func (j *ModelJudge) Rewards(ctx context.Context, prompts, responses []string) (
 	for i := range prompts {
 		e, err := j.tz.Encode(j.tok, dataset.Pair{ID: fmt.Sprint(i + 1), Line: i + 1, Prompt: prompts[i], Chosen: responses[i], Rejected: responses[i]}, i)
 		if err != nil {
-			return nil, err
+			var re *dataset.RecordError
+			if errors.As(err, &re) {
+				err = re.Err
+			}
+			return nil, fmt.Errorf("judge %s, response %d (to prompt %q): %w", j.spec.Kind, i+1, prompts[i], err)
 		}
 		// Responses to one prompt share its ids, so their prompt runs once.
 		for _, p := range promptIDs {

@@ -28,6 +28,7 @@ type Tokenization struct {
 	MaxLength       int  // prompt+response tokens; 0 = no limit
 	MaxPromptLength int  // prompt tokens kept (the end); 0 = no limit
 	NoEOS           bool // do not append the EOS token to responses
+	AllowEmpty      bool // an empty response is scored as EOS alone (judging generated text)
 	Context         int  // the model's context length; 0 = unknown
 	Vocab           int  // the models' vocabulary size
 }
@@ -67,13 +68,13 @@ func (t Tokenization) Encode(tok *tokenize.Tokenizer, p dataset.Pair, index int)
 		if err != nil {
 			return nil, err
 		}
-		if len(ids) == 0 {
+		if len(ids) == 0 && (!t.AllowEmpty || t.NoEOS || len(eos) == 0) {
 			return nil, ErrEmptyResponse
 		}
 		if joint, err := tok.EncodePrompt(prompt + text); err == nil && !slices.Equal(joint, slices.Concat(e.Prompt, ids)) {
 			e.BoundaryMismatch = true
 		}
-		if !t.NoEOS && len(eos) > 0 && !slices.Contains(eos, ids[len(ids)-1]) {
+		if !t.NoEOS && len(eos) > 0 && (len(ids) == 0 || !slices.Contains(eos, ids[len(ids)-1])) {
 			ids = append(ids, eos[0])
 		}
 		return ids, nil
