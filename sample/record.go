@@ -12,7 +12,11 @@ type Record struct {
 // Candidate is a completion with, for best-of-N, its ranking score.
 type Candidate struct {
 	Completion
-	Score *float64 `json:"score,omitempty"`
+	// RefLogp is the log-prob of TokenIDs under a reference model, when one
+	// was given (sample --ref-model): logp − ref_logp is the sample's term of
+	// the KL(π‖π_ref) estimate.
+	RefLogp *float64 `json:"ref_logp,omitempty"`
+	Score   *float64 `json:"score,omitempty"`
 }
 
 // Chosen returns the completion a record stands for: the best one for

@@ -20,9 +20,9 @@ while [ $# -gt 0 ]; do
 done
 
 if [ $quick = 1 ]; then
-  corpus=1500 sft_epochs=3 train_prompts=400 heldout=80 eval_prompts=80 nmax=16 dpo_epochs=2 ns=1,2,4,8,16 wr_n=4
+  corpus=1500 sft_epochs=3 train_prompts=400 heldout=80 eval_prompts=80 nmax=16 dpo_epochs=2 dpo_lr=1e-3 ns=1,2,4,8,16 wr_n=4
 else
-  corpus=6000 sft_epochs=4 train_prompts=2400 heldout=300 eval_prompts=400 nmax=64 dpo_epochs=3 ns=1,2,4,8,16,32,64 wr_n=16
+  corpus=6000 sft_epochs=4 train_prompts=2400 heldout=300 eval_prompts=400 nmax=64 dpo_epochs=2 dpo_lr=2e-4 ns=1,2,4,8,16,32,64 wr_n=16
 fi
 betas="0.05 0.1 0.5"
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -54,16 +54,16 @@ run $dpokit bestofn --model $out/ref --prompts $out/eval_prompts.jsonl --n $nmax
   --rank rm:$out/true-rm --out $out/bon.jsonl
 run $synth best-of --from $out/bon.jsonl --n $wr_n --out $out/bon_baseline.jsonl
 
-# 4. DPO at each β; its samples, KL to the reference, held-out accuracy and win rates.
+# 4. DPO at each β; its samples (with their reference log-probs: the KL estimate), held-out
+#    accuracy and win rates.
 policies=""
 for b in $betas; do
   p=dpo-$b
   policies="$policies${policies:+,}$p=$b"
   run $dpokit train --policy $out/ref --data $out/prefs.jsonl --out $out/$p --beta $b --epochs $dpo_epochs \
-    --lr 1e-3 --batch-size 16 --max-length 64 --seed 1 --log $out/$p.log
-  run $dpokit sample --model $out/$p --prompts $out/eval_prompts.jsonl --n 1 $gen --seed 7 --out $out/${p}_samples.jsonl
-  run $synth kl-pairs --samples $out/${p}_samples.jsonl --out $out/${p}_klpairs.jsonl
-  run $dpokit score --policy $out/$p --ref $out/ref --beta 1 --data $out/${p}_klpairs.jsonl --out $out/${p}_kl.jsonl
+    --lr $dpo_lr --batch-size 16 --max-length 64 --seed 1 --log $out/$p.log
+  run $dpokit sample --model $out/$p --ref-model $out/ref --prompts $out/eval_prompts.jsonl --n 1 $gen --seed 7 \
+    --out $out/${p}_samples.jsonl
   run $dpokit score --policy $out/$p --ref $out/ref --beta $b --data $out/heldout.jsonl \
     --out $out/${p}_heldout.jsonl --summary $out/${p}_heldout.json
   run $dpokit score winrate --candidates $out/${p}_samples.jsonl --baseline $out/ref_samples.jsonl \

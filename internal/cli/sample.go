@@ -41,6 +41,7 @@ func samplingFlags(defaultN int) []cli.Flag {
 		&cli.IntFlag{Name: "batch", Value: 16, Usage: "sequences decoded together"},
 		&cli.BoolFlag{Name: "resume", Usage: "continue an interrupted run from OUT.partial"},
 		&cli.BoolFlag{Name: "skip-invalid", Usage: "skip bad prompt records (reported) instead of stopping"},
+		&cli.StringFlag{Name: "ref-model", Usage: "also give each completion's log-prob under this model (ref_logp), on the exact token ids"},
 	}, runtimeFlags(runtime.NumCPU())...)
 }
 
@@ -78,6 +79,48 @@ func samplingOptions(c *cli.Context) sample.Options {
 		RepetitionPenalty: c.Float64("repetition-penalty"), StopStrings: c.StringSlice("stop"), StopTokens: c.IntSlice("stop-token"),
 		N: c.Int("n"), Seed: c.Uint64("seed"), Batch: c.Int("batch"),
 	}
+}
+
+// loadRefModel opens the --ref-model, which must share the sampling
+// model's tokenizer.
+func loadRefModel(rt *models.Runtime, path string, tok *tokenize.Tokenizer) (*models.Model, error) {
+	d, err := models.OpenDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("--ref-model: %w", err)
+	}
+	rtok, err := tokenize.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--ref-model tokenizer: %w", err)
+	}
+	if rtok.Fingerprint() != tok.Fingerprint() {
+		return nil, fmt.Errorf("--ref-model %s has another tokenizer than the sampling model", path)
+	}
+	return rt.Load(d)
+}
+
+// addRefLogps sets each completion's ref_logp: the reference's log-prob of
+// its exact token ids after the prompt's ids.
+func addRefLogps(ref *models.Model, prompts [][]int, recs []sample.Record) error {
+	var seqs []score.Seq
+	for i, r := range recs {
+		for _, c := range r.Completions {
+			seqs = append(seqs, score.Seq{Prompt: prompts[i], Response: c.TokenIDs})
+		}
+	}
+	sharing := ref.Sig.HasCache() && ref.Sig.PositionIDs != ""
+	lps, err := score.SeqLogps(ref, seqs, sharing)
+	if err != nil {
+		return fmt.Errorf("--ref-model: %w", err)
+	}
+	k := 0
+	for i := range recs {
+		for j := range recs[i].Completions {
+			v := lps[k]
+			recs[i].Completions[j].RefLogp = &v
+			k++
+		}
+	}
+	return nil
 }
 
 // promptText renders a prompt record as the text the model continues.
@@ -184,11 +227,19 @@ func runSampling(c *cli.Context, best bool) error {
 		return err
 	}
 	defer m.Close()
+	var ref *models.Model
+	if p := c.String("ref-model"); p != "" {
+		if ref, err = loadRefModel(rt, p, tok); err != nil {
+			return err
+		}
+		defer ref.Close()
+	}
 
 	settings, _ := json.Marshal(struct {
 		Model, Prompts, Rank string
 		Opts                 sample.Options
-	}{dir.ONNX, c.String("prompts"), c.String("rank"), opts})
+		Ref                  string
+	}{dir.ONNX, c.String("prompts"), c.String("rank"), opts, c.String("ref-model")})
 	h := sha256.Sum256(settings)
 	header, _ := json.Marshal(map[string]string{"dpokit_sample_journal": hex.EncodeToString(h[:])})
 	out := c.String("out")
@@ -240,6 +291,11 @@ func runSampling(c *cli.Context, best bool) error {
 			recs[i] = sample.Record{ID: prompts[lo+i].ID, Prompt: texts[lo+i]}
 			for _, comp := range comps[i] {
 				recs[i].Completions = append(recs[i].Completions, sample.Candidate{Completion: comp})
+			}
+		}
+		if ref != nil {
+			if err := addRefLogps(ref, ids[lo:hi], recs); err != nil {
+				return err
 			}
 		}
 		if best {

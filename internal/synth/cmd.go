@@ -17,12 +17,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		"corpus":       cmdCorpus,
 		"prompts":      cmdPrompts,
 		"label":        cmdLabel,
-		"kl-pairs":     cmdKLPairs,
 		"best-of":      cmdBestOfFile,
 		"collect":      cmdCollect,
 	}
 	if len(args) == 0 || cmds[args[0]] == nil {
-		fmt.Fprintln(stderr, "usage: synth tokenizer DIR | reward-model DIR | corpus | prompts | label | kl-pairs | best-of | collect (see -h of each)")
+		fmt.Fprintln(stderr, "usage: synth tokenizer DIR | reward-model DIR | corpus | prompts | label | best-of | collect (see -h of each)")
 		return 2
 	}
 	if err := cmds[args[0]](args[1:]); err != nil {

@@ -1,7 +1,6 @@
 package synth
 
 import (
-	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,33 +17,6 @@ import (
 	"github.com/dpokit/dpokit/report"
 	"github.com/dpokit/dpokit/score"
 )
-
-// cmdKLPairs turns a sample file into pairs (prompt, completion, completion)
-// so that `dpokit score --policy P --ref R --beta 1` gives, as each pair's
-// chosen_reward, log π(y|x) − log π_ref(y|x) of the sample: its KL term.
-func cmdKLPairs(args []string) error {
-	fs := flag.NewFlagSet("kl-pairs", flag.ContinueOnError)
-	samples := fs.String("samples", "", "dpokit sample output (required)")
-	out := fs.String("out", "", "pairs JSONL (required)")
-	if err := fs.Parse(args); err != nil || *samples == "" || *out == "" {
-		return fmt.Errorf("usage: synth kl-pairs --samples FILE --out FILE")
-	}
-	lines, err := readSamples(*samples)
-	if err != nil {
-		return err
-	}
-	var recs []map[string]any
-	for _, s := range lines {
-		for j, c := range s.Completions {
-			text := c.Text
-			if strings.TrimSpace(text) == "" {
-				continue // score needs a response; an immediate EOS has no words either way
-			}
-			recs = append(recs, map[string]any{"id": fmt.Sprintf("%s/%d", s.ID, j), "prompt": s.Prompt, "chosen": text, "rejected": text})
-		}
-	}
-	return writeJSONL(*out, recs)
-}
 
 // cmdBestOfFile writes, from a best-of-N file ranked by the true reward
 // (dpokit bestofn --rank rm:TRUE), the best of its first n candidates per
@@ -126,32 +98,13 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-// chosenRewards reads the chosen_reward field of a score per-pair file.
-func chosenRewards(path string) ([]float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []float64
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	for sc.Scan() {
-		var r score.Result
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, r.ChosenReward)
-	}
-	return out, sc.Err()
-}
-
 // cmdCollect gathers an experiment directory's outputs into the report's
 // experiment JSON. Layout (written by scripts/experiment.sh): ref/,
 // ref_samples.jsonl, bon.jsonl (best-of-Nmax from the reference, ranked by
-// the true reward), and per policy NAME: NAME/ (model), NAME_samples.jsonl,
-// NAME_kl.jsonl (score of kl-pairs with beta 1), NAME_heldout.json (score
-// summary), NAME_wr_ref.json and NAME_wr_bon.json (score winrate).
+// the true reward), and per policy NAME: NAME/ (model), NAME_samples.jsonl
+// (with ref_logp: the KL estimate is the mean of logp − ref_logp over the
+// policy's own samples), NAME_heldout.json (score summary), NAME_wr_ref.json
+// and NAME_wr_bon.json (score winrate).
 func cmdCollect(args []string) error {
 	fs := flag.NewFlagSet("collect", flag.ContinueOnError)
 	dir := fs.String("dir", "", "experiment directory (required)")
@@ -242,9 +195,14 @@ func cmdCollect(args []string) error {
 		}
 		p.RewardSamples = rewards(samples)
 		p.RewardMean, p.RewardSE = meanSE(p.RewardSamples)
-		kl, err := chosenRewards(at(name + "_kl.jsonl"))
-		if err != nil {
-			return err
+		var kl []float64
+		for _, s := range samples {
+			for _, c := range s.Completions {
+				if c.RefLogp == nil {
+					return fmt.Errorf("%s: prompt %s: no ref_logp (sample with --ref-model)", at(name+"_samples.jsonl"), s.ID)
+				}
+				kl = append(kl, c.Logp-*c.RefLogp)
+			}
 		}
 		p.KLMean, p.KLSE = meanSE(kl)
 		var held score.Summary

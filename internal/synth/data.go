@@ -81,9 +81,10 @@ type sampleLine struct {
 	ID          string `json:"id"`
 	Prompt      string `json:"prompt"`
 	Completions []struct {
-		Text     string  `json:"text"`
-		TokenIDs []int   `json:"token_ids"`
-		Logp     float64 `json:"logp"`
+		Text     string   `json:"text"`
+		TokenIDs []int    `json:"token_ids"`
+		Logp     float64  `json:"logp"`
+		RefLogp  *float64 `json:"ref_logp"`
 	} `json:"completions"`
 }
 
