@@ -85,6 +85,7 @@ func App(stdout, stderr io.Writer) *cli.App {
 			tokenizeCommand(),
 			modelsCommand(),
 			reportCommand(),
+			trainCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -180,8 +180,17 @@ func (j *trainJob) run(ctx context.Context) error {
 	}
 
 	// The policy first: a model the GoMLX path cannot train fails before
-	// any reference log-prob is computed.
-	model, err := train.Load(policyDir.ONNX, train.LoadOptions{Backend: j.Backend})
+	// any reference log-prob is computed. A merged decoder (If on
+	// use_cache_branch) has no gradient path; its unmerged sibling holds the
+	// same weights and graph.
+	onnxPath := policyDir.ONNX
+	if filepath.Base(onnxPath) == "decoder_model_merged.onnx" {
+		if sib := filepath.Join(filepath.Dir(onnxPath), "decoder_model.onnx"); fileExists(sib) {
+			fmt.Fprintf(j.Stderr, "note: training %s (the merged decoder's branches cannot be differentiated); the output holds it alone\n", sib)
+			onnxPath = sib
+		}
+	}
+	model, err := train.Load(onnxPath, train.LoadOptions{Backend: j.Backend})
 	if err != nil {
 		return err
 	}
@@ -194,7 +203,7 @@ func (j *trainJob) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fp := map[string]any{"policy": fileSHA(policyDir.ONNX), "data": trainID}
+	fp := map[string]any{"policy": fileSHA(onnxPath), "data": trainID}
 	if j.EvalData != "" {
 		evalEx, evalID, err := j.examples(ctx, j.EvalData, tok, tz, refDir)
 		if err != nil {
@@ -218,7 +227,7 @@ func (j *trainJob) run(ctx context.Context) error {
 	j.Run.Log = func(r train.Record) error { return enc.Encode(r) }
 
 	fmt.Fprintf(j.Stderr, "training %s (%d parameters, GoMLX backend %s) on %d pairs, loss %s, β %g\n",
-		policyDir.ONNX, model.Parameters(), model.Backend(), len(trainEx), j.Run.Loss, j.Run.Beta)
+		onnxPath, model.Parameters(), model.Backend(), len(trainEx), j.Run.Loss, j.Run.Beta)
 	res, err := train.Run(ctx, model, j.Run)
 	if err != nil {
 		if errors.Is(err, context.Canceled) && res != nil && res.Checkpoint != "" {
@@ -227,9 +236,9 @@ func (j *trainJob) run(ctx context.Context) error {
 		return err
 	}
 	prov := map[string]any{
-		"generator": "dpokit train", "version": version(), "base_policy": dataIdentity{Path: abs(j.PolicyDir), SHA256: fileSHA(policyDir.ONNX)},
+		"generator": "dpokit train", "version": version(), "base_policy": dataIdentity{Path: abs(j.PolicyDir), SHA256: fileSHA(onnxPath)},
 		"reference": dataIdentity{Path: abs(refDir.Path), SHA256: fileSHA(refDir.ONNX)}, "data": trainID,
-		"config": j.Run.Config, "epochs": j.Run.Epochs, "max_steps": j.Run.MaxSteps, "seed": j.Run.Seed,
+		"config": res.Config, "epochs": j.Run.Epochs, "max_steps": j.Run.MaxSteps, "seed": j.Run.Seed,
 		"steps": res.Steps, "final": res.Last, "eval": res.Eval, "untied_initializers": model.Ties,
 		"tokenization": tz,
 	}
@@ -432,4 +441,9 @@ func abs(p string) string {
 		return p
 	}
 	return a
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // runTrain runs the app with the train command (registered here too, in
@@ -110,5 +113,57 @@ func TestTrainErrors(t *testing.T) {
 				t.Fatalf("err = %v; want a (usage %v) error mentioning %q", err, tc.usage, tc.want)
 			}
 		})
+	}
+}
+
+// TestTrainResumeAfterKill: a `dpokit train` process killed with SIGKILL
+// in the middle of a run, then resumed, logs the losses of a run that was
+// never interrupted. (Skipped while the dpokit binary has no train command.)
+func TestTrainResumeAfterKill(t *testing.T) {
+	if err := exec.Command(binary, "train", "--help").Run(); err != nil {
+		t.Skip("the dpokit binary has no train command yet (internal/cli/app.go does not register it)")
+	}
+	dir := t.TempDir()
+	args := []string{"--policy", gpt2Policy, "--ref", gpt2Ref, "--data", filepath.Join(dataDir, "pairs.jsonl"),
+		"--max-steps", "12", "--batch-size", "2", "--lr", "1e-3", "--save-every", "2", "--seed", "7",
+		"--ref-cache", filepath.Join(dir, "cache") + string(filepath.Separator)}
+	want := filepath.Join(dir, "want.jsonl")
+	if err, _, stderr := runTrainCLI(append(args, "--out", filepath.Join(dir, "want"), "--log", want)...); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	got := filepath.Join(dir, "got.jsonl")
+	out := filepath.Join(dir, "got")
+	cmd := exec.Command(binary, append([]string{"train"}, append(args, "--out", out, "--log", got)...)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		b, _ := os.ReadFile(got)
+		if strings.Count(string(b), `"split":"train"`) >= 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the run logged no 5 steps in time")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(out); err == nil {
+		t.Skip("the run finished before it was killed")
+	}
+	if err, _, stderr := runTrainCLI(append(args, "--out", out, "--log", got, "--resume")...); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr)
+	}
+	w, g := readJSONL(t, want), readJSONL(t, got)
+	if len(g) != len(w) {
+		t.Fatalf("%d log records after resuming, want %d", len(g), len(w))
+	}
+	for i := range w {
+		if g[i]["step"] != w[i]["step"] || g[i]["loss"] != w[i]["loss"] {
+			t.Errorf("record %d: step %v loss %v, uninterrupted step %v loss %v", i, g[i]["step"], g[i]["loss"], w[i]["step"], w[i]["loss"])
+		}
 	}
 }

@@ -1,0 +1,217 @@
+#!/usr/bin/python3
+"""PyTorch reference for dpokit's DPO training: the same steps on the same batches.
+
+Run with Debian's PyTorch 1.13 and onnx (python3-torch, python3-onnx, python3-numpy):
+
+    /usr/bin/python3 testdata/train/dpo_reference.py
+
+For each case below it rebuilds a committed test model in plain PyTorch (the classes of
+testdata/models/make_models.py), loads its weights from the ONNX initializers, and runs
+STEPS optimizer steps of DPO as TRL's DPOTrainer computes it, with Hugging Face Trainer's
+optimizer, schedule, gradient accumulation and clipping. It writes one JSON file per case
+next to this script; train/reference_test.go runs the same steps in dpokit and compares.
+
+Per step the batch is fixed: step k (0-based) runs micro-batches of BATCH pairs taken in
+order from the pair list, wrapping around (pairs (k*ACCUM + j)*BATCH ... for j < ACCUM).
+
+Conventions (TRL DPOTrainer, concatenated forward):
+  * a sequence is prompt + response, right-padded; position_ids 0..n-1; only response
+    tokens are scored: logp = sum over response tokens of log_softmax(logits[t-1])[ids[t]]
+  * z = (logp_chosen - logp_rejected) - (ref_chosen - ref_rejected)
+  * sigmoid: -(1-eps)*logsigmoid(beta*z) - eps*logsigmoid(-beta*z)
+    robust:  ((1-eps)*(-logsigmoid(beta*z)) + eps*logsigmoid(-beta*z)) / (1-2*eps)
+    hinge:   relu(1 - beta*z)
+    ipo:     (z - 1/(2*beta))**2, with policy and reference logps divided by the
+             response length
+    sft:     mean negative log-likelihood over the chosen response tokens
+  * micro-batch loss = mean over its pairs; the step's gradient is the sum over micro-batches
+    of grad(loss / ACCUM) (Hugging Face gradient accumulation); logged loss = mean of the
+    micro-batch losses
+  * grad_norm = total 2-norm before clipping (torch.nn.utils.clip_grad_norm_)
+  * lr at step k: LambdaLR of get_linear_schedule_with_warmup (k/warmup, then linear to 0)
+  * optimizers: torch.optim.AdamW / torch.optim.RMSprop, default betas/alpha/eps
+
+Reference log-probs come from the matching *-ref model, computed once by this script (the
+same numbers dpokit would read from its reference cache) and stored in the JSON.
+"""
+
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.join(HERE, "..", "models")
+sys.path.insert(0, MODELS)
+import make_models  # noqa: E402
+
+STEPS = 10
+BATCH = 2
+ACCUM = 2
+PAIRS = 8
+
+CASES = [
+    # name, family, loss, beta, label smoothing, optimizer, lr, weight decay, warmup, max grad norm
+    ("gpt2_sigmoid", "gpt2", "sigmoid", 0.1, 0.0, "adamw", 2e-3, 0.01, 2, 1.0),
+    ("gpt2_ipo", "gpt2", "ipo", 0.1, 0.0, "adamw", 2e-3, 0.01, 2, 1.0),
+    ("gpt2_robust", "gpt2", "robust", 0.1, 0.1, "adamw", 2e-3, 0.01, 2, 1.0),
+    ("gpt2_hinge_rmsprop", "gpt2", "hinge", 0.1, 0.0, "rmsprop", 2e-5, 0.01, 0, 0.0),
+    ("gpt2_sft", "gpt2", "sft", 0.1, 0.0, "adamw", 2e-3, 0.0, 0, 1.0),
+    ("llama_sigmoid", "llama", "sigmoid", 0.1, 0.0, "adamw", 2e-3, 0.01, 2, 1.0),
+]
+
+
+def load_model_dir(path):
+    """The PyTorch model of a make_models.py directory, weights from its ONNX initializers."""
+    with open(os.path.join(path, "config.json")) as f:
+        cfg = json.load(f)
+    model = make_models.GPT2LM(cfg) if cfg["model_type"] == "gpt2" else make_models.LlamaLM(cfg)
+    inits = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(os.path.join(path, "model.onnx")).graph.initializer}
+    state = model.state_dict()
+    missing = set(state) - set(inits)
+    if missing:
+        raise SystemExit(f"{path}: parameters without an ONNX initializer: {sorted(missing)}")
+    model.load_state_dict({k: inits[k] for k in state})
+    return model, cfg
+
+
+def load_model(family, name):
+    return load_model_dir(os.path.join(MODELS, name))
+
+
+def make_pairs(cfg, seed):
+    rng = np.random.default_rng(seed)
+    vocab = min(cfg["vocab_size"], 32000)
+    pairs = []
+    for i in range(PAIRS):
+        prompt = rng.integers(0, vocab, int(rng.integers(2, 11))).tolist()
+        chosen = rng.integers(0, vocab, int(rng.integers(1, 13))).tolist()
+        rejected = rng.integers(0, vocab, int(rng.integers(1, 13))).tolist()
+        pairs.append({"id": f"p{i}", "prompt": prompt, "chosen": chosen, "rejected": rejected})
+    return pairs
+
+
+def response_logps(model, cfg, batch):
+    """Summed response log-probs and token counts; rows are chosen then rejected."""
+    rows = [(p["prompt"], p["chosen"]) for p in batch] + [(p["prompt"], p["rejected"]) for p in batch]
+    T = max(len(a) + len(b) for a, b in rows)
+    n = len(rows)
+    ids = torch.zeros(n, T, dtype=torch.int64)
+    mask = torch.zeros(n, T, dtype=torch.int64)
+    for r, (a, b) in enumerate(rows):
+        seq = a + b
+        ids[r, : len(seq)] = torch.tensor(seq)
+        mask[r, : len(seq)] = 1
+    pos = torch.arange(T, dtype=torch.int64).unsqueeze(0).repeat(n, 1)
+    kv = cfg.get("num_key_value_heads", cfg.get("n_head"))
+    hd = cfg["head_dim"]
+    layers = cfg.get("num_hidden_layers", cfg.get("n_layer"))
+    past = [torch.zeros(n, kv, 0, hd) for _ in range(2 * layers)]
+    logits = model(ids, mask, pos, *past)[0]
+    lsm = logits.log_softmax(-1)
+    out, lengths = [], []
+    for r, (a, b) in enumerate(rows):
+        idx = torch.arange(len(a), len(a) + len(b))
+        out.append(lsm[r, idx - 1, torch.tensor(b)].sum())
+        lengths.append(len(b))
+    return torch.stack(out), torch.tensor(lengths, dtype=torch.float32)
+
+
+def lr_lambda(k, warmup, total):
+    if k < warmup:
+        return k / max(1, warmup)
+    return max(0.0, (total - k) / max(1, total - warmup))
+
+
+def run_case(case):
+    name, family, loss_type, beta, eps, opt_name, lr, wd, warmup, max_norm = case
+    torch.manual_seed(0)
+    policy, cfg = load_model(family, f"{family}-policy")
+    ref, _ = load_model(family, f"{family}-ref")
+    pairs = make_pairs(cfg, seed=11 if family == "gpt2" else 12)
+    with torch.no_grad():
+        for p in pairs:
+            (c, r), _ = response_logps(ref, cfg, [p])
+            p["ref_chosen_logp"], p["ref_rejected_logp"] = float(c), float(r)
+    params = [p for p in policy.parameters()]
+    if opt_name == "adamw":
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    else:
+        opt = torch.optim.RMSprop(params, lr=lr, weight_decay=wd)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_lambda(k, warmup, STEPS))
+    steps = []
+    cursor = 0
+    for k in range(STEPS):
+        opt.zero_grad()
+        logged = {"loss": 0.0, "rewards/chosen": 0.0, "rewards/rejected": 0.0, "rewards/accuracies": 0.0,
+                  "rewards/margins": 0.0, "logps/chosen": 0.0, "logps/rejected": 0.0}
+        step_lr = sched.get_last_lr()[0]
+        for j in range(ACCUM):
+            batch = [pairs[(cursor + i) % PAIRS] for i in range(BATCH)]
+            cursor += BATCH
+            logps, lengths = response_logps(policy, cfg, batch)
+            refs = torch.tensor([p["ref_chosen_logp"] for p in batch] + [p["ref_rejected_logp"] for p in batch])
+            if loss_type == "ipo":
+                logps = logps / lengths
+                refs = refs / lengths
+            pc, pr = logps[:BATCH], logps[BATCH:]
+            rc, rr = refs[:BATCH], refs[BATCH:]
+            z = (pc - pr) - (rc - rr)
+            if loss_type == "sigmoid":
+                losses = -F.logsigmoid(beta * z) * (1 - eps) - F.logsigmoid(-beta * z) * eps
+            elif loss_type == "robust":
+                losses = (-F.logsigmoid(beta * z) * (1 - eps) + F.logsigmoid(-beta * z) * eps) / (1 - 2 * eps)
+            elif loss_type == "hinge":
+                losses = torch.relu(1 - beta * z)
+            elif loss_type == "ipo":
+                losses = (z - 1 / (2 * beta)) ** 2
+            if loss_type == "sft":
+                loss = -pc.sum() / lengths[:BATCH].sum()
+            else:
+                loss = losses.mean()
+            (loss / ACCUM).backward()
+            cr = beta * (pc - rc).detach()
+            rj = beta * (pr - rr).detach()
+            for key, v in (("loss", loss.detach()), ("rewards/chosen", cr.mean()), ("rewards/rejected", rj.mean()),
+                           ("rewards/accuracies", (cr > rj).float().mean()), ("rewards/margins", (cr - rj).mean()),
+                           ("logps/chosen", pc.detach().mean()), ("logps/rejected", pr.detach().mean())):
+                logged[key] += float(v) / ACCUM
+        norm = torch.nn.utils.clip_grad_norm_(params, max_norm if max_norm > 0 else float("inf"))
+        opt.step()
+        sched.step()
+        logged["grad_norm"] = float(norm)
+        logged["learning_rate"] = step_lr
+        steps.append(logged)
+        print(f"{name} step {k + 1}: loss {logged['loss']:.6f} grad_norm {logged['grad_norm']:.6f} lr {step_lr:.2e}")
+    out = {
+        "generator": "testdata/train/dpo_reference.py",
+        "torch_version": torch.__version__,
+        "policy": f"{family}-policy",
+        "ref": f"{family}-ref",
+        "config": {"loss": loss_type, "beta": beta, "label_smoothing": eps, "optimizer": opt_name, "lr": lr,
+                   "weight_decay": wd, "warmup_steps": warmup, "max_grad_norm": max_norm, "steps": STEPS,
+                   "batch_size": BATCH, "grad_accum": ACCUM, "schedule": "linear"},
+        "pairs": pairs,
+        "steps": steps,
+    }
+    with open(os.path.join(HERE, name + ".json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+
+
+def main():
+    torch.set_num_threads(1)
+    only = sys.argv[1:]
+    for case in CASES:
+        if not only or case[0] in only:
+            run_case(case)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+// Package train owns DPO (and SFT) training on GoMLX: it imports a causal
+// LM's ONNX weights as GoMLX variables (github.com/gomlx/onnx-gomlx), runs
+// the preference losses of TRL's DPOTrainer with PyTorch's optimizers, keeps
+// checkpoints that a run resumes from, and writes the trained weights back
+// into a copy of the ONNX model directory.
+//
+// It never calls ONNX Runtime: reference log-probs arrive as numbers
+// ([Example.RefChosen], [Example.RefRejected]), which dpokit's CLI computes
+// with the score code path and caches in a file ([WriteRefLogps]).
+//
+// # Model
+//
+// [Load] parses the ONNX file itself (protobuf wire format) to check, before
+// any step, that every node is a standard operator that onnx-gomlx converts
+// and, on the path from a weight to the logits, one that GoMLX can
+// differentiate; the errors ([UnsupportedError]) name each node. An
+// eval-mode PyTorch export that merged equal initializers behind Identity
+// nodes is untied: each copy becomes its own weight ([Model.Ties]).
+// onnx-gomlx's fusions are disabled: the QKV fusion trains fused copies of
+// the weights that the export would not write. Every float32 initializer
+// with more than one element is trained.
+//
+// The graph inputs are fed as a right-padded batch with an empty KV past,
+// and when the logits are a final MatMul(hidden, weight) (an lm_head, tied or
+// not), the logits are computed only at the positions that predict response
+// tokens. Batches are padded to a few lengths (16, 24, 32, 48, 64, 96, …)
+// because GoMLX compiles one graph per input shape.
+//
+// # Losses
+//
+// With z = (log π(y_w|x) − log π(y_l|x)) − (log π_ref(y_w|x) − log π_ref(y_l|x)),
+// summed over response tokens: sigmoid (DPO, and cDPO with label smoothing),
+// robust, hinge, IPO (log-probs averaged per token) and SFT; see [Loss] and
+// [PairLoss]. A micro-batch's loss is the mean over its pairs; gradient
+// accumulation sums grad(loss/GradAccum) over micro-batches, as Hugging Face
+// does. Steps clip the global gradient norm and apply AdamW or RMSprop with
+// PyTorch's update formulas and Hugging Face's warmup schedules
+// ([Config.LearningRate]). [Metrics] are the figures TRL logs.
+// testdata/train/dpo_reference.py runs the same steps in PyTorch 1.13; the
+// tests hold dpokit to it.
+//
+// # Runs, checkpoints, export
+//
+// [Run] visits the data in an order fixed by the seed and the epoch, logs a
+// [Record] per step, evaluates, and checkpoints (weights, optimizer moments,
+// step) atomically; a resumed run repeats the losses of an uninterrupted one
+// exactly. A NaN or infinite loss or gradient norm stops the run before the
+// step is applied ([NonFiniteError]). [Model.Export] writes a complete model
+// directory atomically, never over its input.
+//
+// # GoMLX
+//
+// The package registers two gradients in GoMLX's graph.VJPRegistration when
+// a model is first loaded: one for Identity (GoMLX has none) and one for
+// DotGeneral written as two DotGenerals (GoMLX's own materialises a
+// batch×M×N×K product). The pure-Go backend runs ops one at a time (each op
+// parallel inside): with GoMLX v0.27.3's parallel op scheduling, ops waiting
+// for pool workers can deadlock on a small machine. Building with
+// GOEXPERIMENT=simd makes its matrix multiplications about three times
+// faster on AVX2/AVX-512 machines.
+//
+// # Errors
+//
+// GoMLX builds graphs by panicking; this package converts those panics to
+// errors at its boundary, so every exported function returns an error.
+package train

@@ -1,0 +1,445 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/support/exceptions"
+	"github.com/gomlx/onnx-gomlx/onnx"
+	"github.com/gomlx/onnx-gomlx/onnx/parser"
+)
+
+// LoadOptions control how a policy is imported.
+type LoadOptions struct {
+	// Backend is a GoMLX backend configuration: "" or "go" for the pure-Go
+	// backend ("go:OPTIONS" passes options to it), "xla:cpu" (or another
+	// PJRT plugin) where XLA is installed.
+	Backend string
+	// FullLogits computes the logits of every position, as the ONNX graph
+	// does, instead of only those that predict response tokens.
+	FullLogits bool
+}
+
+// Model is a causal LM imported from ONNX into GoMLX variables.
+type Model struct {
+	Path string // the ONNX file
+	// Ties lists initializers that an eval-mode export had merged behind
+	// Identity nodes; Load unties them (each copy trains on its own) and
+	// Export writes them as separate initializers.
+	Ties []tie
+
+	file    *onnxFile // the ONNX bytes the weights came from (after untying)
+	om      onnx.Model
+	backend backends.Backend
+	ctx     *mlctx.Context
+	params  []param
+	inputs  []modelInput
+	logits  string    // name of the logits output
+	head    *headNode // the last MatMul, computed only where needed; nil = full logits
+	vocab   int
+
+	logitsExec *mlctx.Exec
+}
+
+// param is one trained weight.
+type param struct {
+	name string // ONNX initializer name
+	v    *mlctx.Variable
+}
+
+type inputKind int
+
+const (
+	inputIDs inputKind = iota
+	inputMask
+	inputPositions
+	inputPast
+	inputCacheBranch
+)
+
+type modelInput struct {
+	name  string
+	kind  inputKind
+	shape shapes.Shape // dimensions -1 where dynamic
+}
+
+// headNode is a logits = MatMul(hidden, weight) node at the end of the graph.
+type headNode struct{ hidden, weight string }
+
+// Load imports the ONNX file at path: its float32 initializers become
+// trainable GoMLX variables. It fails, naming the nodes, when the graph uses
+// operators that the GoMLX path cannot convert or differentiate.
+func Load(path string, opts LoadOptions) (m *Model, err error) {
+	registerVJPs()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parseONNX(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m = &Model{Path: path}
+	if len(f.outputs) == 0 {
+		return nil, fmt.Errorf("%s: graph has no outputs", path)
+	}
+	m.logits = f.outputs[0]
+	for _, o := range f.outputs {
+		if o == "logits" {
+			m.logits = o
+		}
+	}
+	if problems := f.check(m.logits); len(problems) > 0 {
+		return nil, &UnsupportedError{File: path, Problems: problems}
+	}
+	if m.Ties = f.ties(); len(m.Ties) > 0 {
+		if data, err = f.untie(m.Ties, func(t *onnxInit) ([]byte, error) { return readTensor(f, filepath.Dir(path), t) }); err != nil {
+			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
+		}
+		if f, err = parseONNX(data); err != nil {
+			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
+		}
+	}
+	m.file = f
+	for _, t := range f.inits {
+		if floatTypes[t.dtype] && t.dtype != onnxFloat && t.elems() > 1 {
+			return nil, &UnsupportedError{File: path, Problems: []string{fmt.Sprintf("initializer %q is not float32 (ONNX type %d): training supports float32 weights", t.name, t.dtype)}}
+		}
+	}
+	if m.backend, err = NewBackend(opts.Backend); err != nil {
+		return nil, err
+	}
+	err = exceptions.TryCatch[error](func() {
+		om, perr := parser.Parse(data)
+		if perr != nil {
+			panic(perr)
+		}
+		om.WithBaseDir(filepath.Dir(path))
+		om.DisableFusion() // fused copies of q/k/v weights would train instead of the originals
+		om.FreeUnusedVariables()
+		m.om = om
+		m.ctx = mlctx.New()
+		if perr := om.VariablesToContext(m.ctx); perr != nil {
+			panic(perr)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: import into GoMLX: %w", path, err)
+	}
+	if err := m.findInputs(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	onnxCtx := m.ctx.In(onnx.ModelScope)
+	for _, t := range f.inits {
+		if t.dtype != onnxFloat || t.elems() <= 1 {
+			continue
+		}
+		v := onnxCtx.GetVariable(strings.ReplaceAll(t.name, mlctx.ScopeSeparator, "|"))
+		if v == nil {
+			continue // not used by any node
+		}
+		m.params = append(m.params, param{name: t.name, v: v})
+	}
+	if len(m.params) == 0 {
+		return nil, fmt.Errorf("%s: no float32 weights to train", path)
+	}
+	if !opts.FullLogits {
+		prod := f.producers()
+		if n := prod[m.logits]; n != nil && n.op == "MatMul" && len(n.inputs) == 2 {
+			m.head = &headNode{hidden: n.inputs[0], weight: n.inputs[1]}
+		}
+	}
+	if err := m.dryRun(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// NewBackend returns the GoMLX backend for a configuration string ("" for
+// the pure-Go backend). Plugins are never downloaded.
+func NewBackend(config string) (b backends.Backend, err error) {
+	if config == "" {
+		config = "go"
+	}
+	if name, opts, _ := strings.Cut(config, ":"); name == "go" && !strings.Contains(opts, "ops_parallel") && !strings.Contains(opts, "ops_sequential") {
+		// Ops one at a time, each op parallel inside: with GoMLX v0.27.3's
+		// default (ops in parallel), ops that wait for pool workers can
+		// deadlock on a small machine, all workers holding a waiting op.
+		config = "go:" + strings.TrimPrefix(opts+",ops_sequential", ",")
+	}
+	disableAutoInstall()
+	err = exceptions.TryCatch[error](func() {
+		var e error
+		b, e = backends.NewWithConfig(config)
+		if e != nil {
+			panic(e)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("GoMLX backend %q (available: %s): %w", config, strings.Join(backends.List(), ", "), err)
+	}
+	return b, nil
+}
+
+// findInputs classifies the graph inputs: token ids, attention mask,
+// position ids, KV-cache pasts (fed empty) and a merged decoder's
+// use_cache_branch (fed false).
+func (m *Model) findInputs() error {
+	names, shs := m.om.Inputs()
+	for i, name := range names {
+		in := modelInput{name: name, shape: shs[i]}
+		dyn := 0
+		for _, d := range in.shape.Dimensions {
+			if d < 0 {
+				dyn++
+			}
+		}
+		switch {
+		case name == "input_ids":
+			in.kind = inputIDs
+		case name == "attention_mask":
+			in.kind = inputMask
+		case name == "position_ids":
+			in.kind = inputPositions
+		case name == "use_cache_branch":
+			in.kind = inputCacheBranch
+		case in.shape.DType.IsFloat() && in.shape.Rank() >= 3 && dyn == 2:
+			in.kind = inputPast
+		default:
+			return fmt.Errorf("graph input %q %s is neither input_ids, attention_mask, position_ids nor a KV-cache input", name, in.shape)
+		}
+		if (in.kind == inputIDs || in.kind == inputMask || in.kind == inputPositions) && (in.shape.Rank() != 2 || !in.shape.DType.IsInt()) {
+			return fmt.Errorf("graph input %q %s: want an integer [batch, sequence] tensor", name, in.shape)
+		}
+		m.inputs = append(m.inputs, in)
+	}
+	if len(m.inputs) == 0 || m.inputs[0].kind != inputIDs && !m.hasInput(inputIDs) {
+		return errors.New("graph has no input_ids input")
+	}
+	return nil
+}
+
+func (m *Model) hasInput(k inputKind) bool {
+	for _, in := range m.inputs {
+		if in.kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Parameters returns the number of trained weights (elements).
+func (m *Model) Parameters() int64 {
+	var n int64
+	for _, p := range m.params {
+		n += int64(p.v.Shape().Size())
+	}
+	return n
+}
+
+// Vocab returns the vocabulary size (known after the first forward pass or
+// the dry run of Load).
+func (m *Model) Vocab() int { return m.vocab }
+
+// Backend names the GoMLX backend in use.
+func (m *Model) Backend() string { return m.backend.Name() }
+
+// seqInputs are the graph inputs of one padded batch of R rows of T tokens.
+type seqInputs struct {
+	R, T           int
+	ids, mask, pos []int64
+}
+
+// feed lists the model's input tensors for a batch, in graph-input order.
+func (m *Model) feed(s seqInputs) []any {
+	out := make([]any, 0, len(m.inputs))
+	for _, in := range m.inputs {
+		switch in.kind {
+		case inputIDs:
+			out = append(out, intTensor(in.shape.DType, s.ids, s.R, s.T))
+		case inputMask:
+			out = append(out, intTensor(in.shape.DType, s.mask, s.R, s.T))
+		case inputPositions:
+			out = append(out, intTensor(in.shape.DType, s.pos, s.R, s.T))
+		case inputPast:
+			dims := make([]int, in.shape.Rank())
+			first := true
+			for i, d := range in.shape.Dimensions {
+				switch {
+				case d >= 0:
+					dims[i] = d
+				case first:
+					dims[i], first = s.R, false
+				default:
+					dims[i] = 0 // empty past
+				}
+			}
+			out = append(out, tensors.FromShape(shapes.Make(in.shape.DType, dims...)))
+		case inputCacheBranch:
+			dims := make([]int, in.shape.Rank())
+			for i := range dims {
+				dims[i] = 1
+			}
+			out = append(out, tensors.FromShape(shapes.Make(dtypes.Bool, dims...)))
+		}
+	}
+	return out
+}
+
+func intTensor(dt dtypes.DType, v []int64, r, t int) *tensors.Tensor {
+	if dt == dtypes.Int32 {
+		w := make([]int32, len(v))
+		for i, x := range v {
+			w[i] = int32(x)
+		}
+		return tensors.FromFlatDataAndDimensions(w, r, t)
+	}
+	return tensors.FromFlatDataAndDimensions(v, r, t)
+}
+
+// callGraph builds the ONNX graph on the model inputs (the first
+// len(m.inputs) nodes of in) and returns the requested values.
+func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...string) []*graph.Node {
+	feeds := make(map[string]*graph.Node, len(m.inputs))
+	for i, mi := range m.inputs {
+		feeds[mi.name] = in[i]
+	}
+	return m.om.CallGraph(ctx, in[0].Graph(), feeds, outputs...)
+}
+
+// responseLogps builds the log-probabilities of the selected tokens: for
+// each slot n, log softmax(logits[sel[n]])[tgt[n]]. sel is [N, 2] (row,
+// position), tgt [N, 1]; the result is [N].
+func (m *Model) responseLogps(ctx *mlctx.Context, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
+	var logits, target *graph.Node
+	if m.head != nil {
+		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
+		h, w := out[0], out[1]
+		if h.Rank() != 3 || w.Rank() != 2 {
+			exceptions.Panicf("logits MatMul inputs are %s and %s, want [batch, sequence, hidden] and [hidden, vocab]", h.Shape(), w.Shape())
+		}
+		hs := graph.Gather(h, sel)                                     // [N, H]
+		logits = graph.DotGeneral(hs, []int{1}, nil, w, []int{0}, nil) // [N, V]
+		wy := graph.Gather(graph.TransposeAllAxes(w, 1, 0), tgt)       // [N, H]
+		target = graph.ReduceSum(graph.Mul(hs, wy), -1)
+	} else {
+		full := m.callGraph(ctx, in, m.logits)[0] // [R, T, V]
+		logits = graph.Gather(full, sel)
+		target = graph.Gather(full, graph.Concatenate([]*graph.Node{sel, tgt}, -1))
+	}
+	mx := graph.StopGradient(graph.ReduceAndKeep(logits, graph.ReduceMax, -1))
+	lse := graph.Add(graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(logits, mx)), -1)), graph.Squeeze(mx, -1))
+	return graph.Sub(target, lse)
+}
+
+// rowSums adds up slot values per row: seg is [R, N], x [N]; the result is [R].
+func rowSums(seg, x *graph.Node) *graph.Node {
+	return graph.DotGeneral(seg, []int{1}, nil, x, []int{0}, nil)
+}
+
+// dryRun builds (without compiling) the training graph of a tiny batch,
+// gradient included, so that a model the GoMLX path cannot differentiate
+// fails here, before any step. It also learns the vocabulary size, and
+// falls back to full logits when the last MatMul is not a plain head.
+func (m *Model) dryRun() error {
+	build := func() error {
+		return exceptions.TryCatch[error](func() {
+			g := graph.NewGraph(m.backend, "dpokit_check")
+			defer g.Finalize()
+			in := m.parameterNodes(g, 2, 2)
+			sel := graph.Parameter(g, "sel", shapes.Make(dtypes.Int32, 2, 2))
+			tgt := graph.Parameter(g, "tgt", shapes.Make(dtypes.Int32, 2, 1))
+			ctx := m.ctx.Checked(false)
+			lp := m.responseLogps(ctx, in, sel, tgt)
+			loss := graph.ReduceAllSum(lp)
+			nodes := make([]*graph.Node, len(m.params))
+			for i, p := range m.params {
+				nodes[i] = p.v.ValueGraph(g)
+			}
+			graph.Gradient(loss, nodes...)
+		})
+	}
+	err := build()
+	if err != nil && m.head != nil {
+		m.head = nil
+		err = build()
+	}
+	if err != nil {
+		return fmt.Errorf("cannot build the gradient of the model on the GoMLX path: %w", err)
+	}
+	return m.learnVocab()
+}
+
+func (m *Model) learnVocab() (err error) {
+	return exceptions.TryCatch[error](func() {
+		g := graph.NewGraph(m.backend, "dpokit_vocab")
+		defer g.Finalize()
+		in := m.parameterNodes(g, 1, 1)
+		out := m.callGraph(m.ctx.Checked(false), in, m.logits)[0]
+		m.vocab = out.Shape().Dim(-1)
+	})
+}
+
+// parameterNodes makes graph parameters for the model inputs of an R×T batch.
+func (m *Model) parameterNodes(g *graph.Graph, r, t int) []*graph.Node {
+	feeds := m.feed(seqInputs{R: r, T: t, ids: make([]int64, r*t), mask: make([]int64, r*t), pos: make([]int64, r*t)})
+	out := make([]*graph.Node, len(feeds))
+	for i, f := range feeds {
+		out[i] = graph.Parameter(g, m.inputs[i].name, f.(*tensors.Tensor).Shape())
+	}
+	return out
+}
+
+// Logits runs the graph on token sequences (right-padded into one batch,
+// positions 0..len-1) and returns each row's logits, len(row)×vocab values.
+func (m *Model) Logits(rows [][]int) ([][]float32, error) {
+	if m.logitsExec == nil {
+		e, err := mlctx.NewExec(m.backend, m.ctx, func(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+			return m.callGraph(ctx, in, m.logits)[0]
+		})
+		if err != nil {
+			return nil, err
+		}
+		m.logitsExec = e
+	}
+	T := 0
+	for i, r := range rows {
+		T = max(T, len(r))
+		for _, id := range r {
+			if id < 0 || id >= m.vocab {
+				return nil, fmt.Errorf("row %d: token id %d outside the model's vocabulary of %d", i, id, m.vocab)
+			}
+		}
+	}
+	s := seqInputs{R: len(rows), T: T, ids: make([]int64, len(rows)*T), mask: make([]int64, len(rows)*T), pos: make([]int64, len(rows)*T)}
+	for i, r := range rows {
+		for j, id := range r {
+			s.ids[i*T+j] = int64(id)
+			s.mask[i*T+j] = 1
+			s.pos[i*T+j] = int64(j)
+		}
+	}
+	out, err := m.logitsExec.Exec(m.feed(s)...)
+	if err != nil {
+		return nil, err
+	}
+	flat, err := tensors.CopyFlatData[float32](out[0])
+	if err != nil {
+		return nil, err
+	}
+	V := out[0].Shape().Dim(-1)
+	res := make([][]float32, len(rows))
+	for i, r := range rows {
+		res[i] = flat[i*T*V : (i*T+len(r))*V]
+	}
+	return res, nil
+}

@@ -1,0 +1,297 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dpokit/dpokit/internal/fsutil"
+)
+
+// RunOptions describe a training run over a dataset.
+type RunOptions struct {
+	Config
+	Train []Example
+	Eval  []Example // optional
+	// Epochs over Train (default 1); MaxSteps, when set, bounds the run
+	// instead.
+	Epochs   int
+	MaxSteps int
+	Seed     uint64 // data order: epoch e visits Train in the order of a permutation seeded by (Seed, e)
+	// EvalEvery evaluates every so many steps (and at the end); 0 only at
+	// the end.
+	EvalEvery int
+	// SaveEvery checkpoints every so many steps into CheckpointDir (and at
+	// the end, and when ctx is cancelled); 0 only then.
+	SaveEvery     int
+	CheckpointDir string
+	// Resume continues from the newest checkpoint of CheckpointDir.
+	Resume bool
+	// Fingerprint names the run's inputs (models, data, settings); a
+	// checkpoint is only resumed by a run with the same one. The
+	// hyperparameters are added to it by Run.
+	Fingerprint string
+	// Log receives each step's and evaluation's record (see Record).
+	Log func(Record) error
+	// Progress receives a human-readable line per step; nil for none.
+	Progress io.Writer
+}
+
+// Record is one line of the step log: Split "train" or "eval", the step
+// (optimizer steps done), the epoch (fractional) and the metrics.
+type Record struct {
+	Split string
+	Step  int
+	Epoch float64
+	Metrics
+}
+
+// MarshalJSON writes the record flat, as TRL logs: split, step and epoch,
+// then the train metrics by their names or the evaluation metrics prefixed
+// with "eval_" (without gradient norm and learning rate).
+func (r Record) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"split":%q,"step":%d,"epoch":%s`, r.Split, r.Step, strconv.FormatFloat(r.Epoch, 'g', -1, 64))
+	v := reflect.ValueOf(r.Metrics)
+	for i := range v.NumField() {
+		key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		if r.Split == "eval" {
+			if key == "grad_norm" || key == "learning_rate" {
+				continue
+			}
+			key = "eval_" + key
+		}
+		val, err := json.Marshal(v.Field(i).Interface())
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, ",%q:%s", key, val)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Result summarises a run.
+type Result struct {
+	Config     Config   // the configuration used, defaults filled in
+	Steps      int      // optimizer steps done (resumed ones included)
+	Resumed    int      // steps restored from a checkpoint
+	Last       Metrics  // the last step's metrics
+	Eval       *Metrics // the last evaluation, if any
+	Checkpoint string   // the last checkpoint written
+}
+
+// runState is the caller-independent part of a checkpoint: enough to
+// check that the resumed run is the same.
+type runState struct {
+	Seed          uint64 `json:"seed"`
+	StepsPerEpoch int    `json:"steps_per_epoch"`
+	TotalSteps    int    `json:"total_steps"`
+}
+
+// StepsPerEpoch returns the optimizer steps of one pass over n pairs.
+func (c Config) StepsPerEpoch(n int) int {
+	per := max(1, c.BatchSize) * max(1, c.GradAccum)
+	return (n + per - 1) / per
+}
+
+// Run trains m on o.Train and returns when the run is complete, ctx is
+// cancelled (after checkpointing the finished steps), or a step fails. A
+// NaN or infinite loss stops the run without applying the step: the last
+// checkpoint stays the last good state.
+func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
+	cfg, err := o.Config.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	n := len(o.Train)
+	if n == 0 {
+		return nil, errors.New("no training pairs")
+	}
+	if o.Epochs <= 0 {
+		o.Epochs = 1
+	}
+	perEpoch := cfg.StepsPerEpoch(n)
+	total := o.Epochs * perEpoch
+	if o.MaxSteps > 0 {
+		total = o.MaxSteps
+	}
+	if cfg.Steps == 0 {
+		cfg.Steps = total
+	}
+	st := runState{Seed: o.Seed, StepsPerEpoch: perEpoch, TotalSteps: total}
+	fingerprint := runFingerprint(o.Fingerprint, cfg, st, o.Epochs)
+	tr, err := NewTrainer(m, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Config: cfg}
+	if o.Resume {
+		if o.CheckpointDir == "" {
+			return nil, errors.New("resume needs a checkpoint directory")
+		}
+		_, step, err := tr.LoadCheckpoint(o.CheckpointDir, fingerprint)
+		if err != nil {
+			return nil, err
+		}
+		res.Resumed, res.Steps = step, step
+	}
+	saved := -1
+	if o.Resume {
+		saved = res.Resumed
+	}
+	save := func() error {
+		if o.CheckpointDir == "" || saved == tr.step {
+			return nil
+		}
+		p, err := tr.SaveCheckpoint(o.CheckpointDir, fingerprint, st)
+		if err != nil {
+			return fmt.Errorf("save checkpoint: %w", err)
+		}
+		res.Checkpoint, saved = p, tr.step
+		return nil
+	}
+	log := func(r Record) error {
+		if o.Log == nil {
+			return nil
+		}
+		return o.Log(r)
+	}
+	evaluate := func() error {
+		if len(o.Eval) == 0 {
+			return nil
+		}
+		ms, err := tr.Evaluate(o.Eval)
+		if err != nil {
+			return err
+		}
+		res.Eval = &ms
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "eval  step %d: loss %.4f accuracy %.3f margin %+.4f (%d pairs, %.0f tokens/s)\n",
+				tr.step, ms.Loss, ms.RewardsAccuracies, ms.RewardsMargins, ms.Pairs, ms.TokensPerSecond)
+		}
+		return log(Record{Split: "eval", Step: tr.step, Epoch: float64(tr.step) / float64(perEpoch), Metrics: ms})
+	}
+	var order []int
+	orderEpoch := -1
+	start := time.Now()
+	for tr.step < total {
+		if err := ctx.Err(); err != nil {
+			if serr := save(); serr != nil {
+				return res, errors.Join(err, serr)
+			}
+			return res, err
+		}
+		k := tr.step
+		epoch, j := k/perEpoch, k%perEpoch
+		if epoch != orderEpoch {
+			order = rand.New(rand.NewPCG(o.Seed, uint64(epoch))).Perm(n)
+			orderEpoch = epoch
+		}
+		per := cfg.BatchSize * cfg.GradAccum
+		idx := order[j*per : min((j+1)*per, n)]
+		var micro [][]Example
+		for lo := 0; lo < len(idx); lo += cfg.BatchSize {
+			var b []Example
+			for _, i := range idx[lo:min(lo+cfg.BatchSize, len(idx))] {
+				b = append(b, o.Train[i])
+			}
+			micro = append(micro, b)
+		}
+		ms, err := tr.Step(micro)
+		if err != nil {
+			var nf *NonFiniteError
+			if errors.As(err, &nf) {
+				last := "none (no checkpoint was written)"
+				if res.Checkpoint != "" {
+					last = res.Checkpoint
+				} else if p, e := LatestCheckpoint(o.CheckpointDir); e == nil && o.CheckpointDir != "" {
+					last = p
+				}
+				return res, fmt.Errorf("%w; training stopped, last good checkpoint: %s", err, last)
+			}
+			return res, err
+		}
+		res.Steps = tr.step
+		res.Last = ms
+		if err := log(Record{Split: "train", Step: tr.step, Epoch: float64(tr.step) / float64(perEpoch), Metrics: ms}); err != nil {
+			return res, err
+		}
+		if o.Progress != nil {
+			el := time.Since(start)
+			done := tr.step - res.Resumed
+			eta := time.Duration(float64(el) / float64(done) * float64(total-tr.step)).Round(time.Second)
+			fmt.Fprintf(o.Progress, "train step %d/%d: loss %.4f accuracy %.3f margin %+.4f grad_norm %.3f lr %.2e %.0f tokens/s eta %s\n",
+				tr.step, total, ms.Loss, ms.RewardsAccuracies, ms.RewardsMargins, ms.GradNorm, ms.LearningRate, ms.TokensPerSecond, eta)
+		}
+		if o.EvalEvery > 0 && tr.step%o.EvalEvery == 0 && tr.step < total {
+			if err := evaluate(); err != nil {
+				return res, err
+			}
+		}
+		if o.SaveEvery > 0 && tr.step%o.SaveEvery == 0 {
+			if err := save(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := evaluate(); err != nil {
+		return res, err
+	}
+	if err := save(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// runFingerprint hashes what makes two runs the same run.
+func runFingerprint(base string, cfg Config, st runState, epochs int) string {
+	b, _ := json.Marshal(struct {
+		Base   string
+		Config Config
+		State  runState
+		Epochs int
+	}{base, cfg, st, epochs})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// TrimLog keeps the lines of a JSONL step log whose "step" is at most
+// step (a resumed run logs the later steps again); a torn last line is
+// dropped. A missing file is not an error.
+func TrimLog(path string, step int) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var keep bytes.Buffer
+	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+		if len(l) == 0 || l[len(l)-1] != '\n' {
+			continue
+		}
+		var r struct {
+			Step *int `json:"step"`
+		}
+		if json.Unmarshal(l, &r) == nil && r.Step != nil && *r.Step <= step {
+			keep.Write(l)
+		}
+	}
+	return fsutil.WriteFile(path, func(w io.Writer) error {
+		_, err := w.Write(keep.Bytes())
+		return err
+	})
+}

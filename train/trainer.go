@@ -1,0 +1,383 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/support/exceptions"
+)
+
+// Metrics are what TRL logs for a step (or an evaluation), averaged over
+// its micro-batches, each micro-batch's figure a mean over its pairs.
+type Metrics struct {
+	Loss              float64 `json:"loss"`
+	RewardsChosen     float64 `json:"rewards/chosen"`
+	RewardsRejected   float64 `json:"rewards/rejected"`
+	RewardsAccuracies float64 `json:"rewards/accuracies"`
+	RewardsMargins    float64 `json:"rewards/margins"`
+	LogpsChosen       float64 `json:"logps/chosen"`
+	LogpsRejected     float64 `json:"logps/rejected"`
+	GradNorm          float64 `json:"grad_norm"` // before clipping
+	LearningRate      float64 `json:"learning_rate"`
+	Pairs             int     `json:"pairs"`
+	Tokens            int     `json:"tokens"` // real (unpadded) tokens run
+	Seconds           float64 `json:"seconds"`
+	TokensPerSecond   float64 `json:"tokens_per_second"`
+}
+
+// NonFiniteError reports a NaN or infinite loss or gradient norm; the step
+// that produced it changed no weight.
+type NonFiniteError struct {
+	Step  int // 1-based optimizer step
+	What  string
+	Value float64
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("step %d: %s is %v; the step was not applied", e.Step, e.What, e.Value)
+}
+
+// Trainer runs optimizer steps on a Model.
+type Trainer struct {
+	m    *Model
+	cfg  Config
+	step int // optimizer steps done
+
+	acc    []*mlctx.Variable // accumulated gradients, one per param
+	moment [][]*mlctx.Variable
+	micro  *mlctx.Exec
+	eval   *mlctx.Exec
+	apply  *mlctx.Exec
+	logps  *mlctx.Exec // lazily: per-sequence log-probs
+}
+
+// maxShapes bounds the compiled graphs kept per function: the (T, N)
+// buckets of a run stay well below it.
+const maxShapes = 64
+
+// NewTrainer prepares optimizer state and the step graphs (compiled at
+// first use, per shape bucket).
+func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{m: m, cfg: cfg}
+	err = exceptions.TryCatch[error](func() {
+		ctx := m.ctx.Checked(false)
+		nMoments := 2
+		if cfg.Optimizer == "rmsprop" {
+			nMoments = 1
+		}
+		t.moment = make([][]*mlctx.Variable, nMoments)
+		for i, p := range m.params {
+			// Zeros, one tensor per variable (buffers are donated); set
+			// explicitly because a second trainer on the model finds the
+			// variables of the first.
+			zeroed := func(scope string) *mlctx.Variable {
+				v := ctx.In(scope).VariableWithValue(fmt.Sprint(i), tensors.FromShape(p.v.Shape())).SetTrainable(false)
+				if err := v.SetValue(tensors.FromShape(p.v.Shape())); err != nil {
+					panic(err)
+				}
+				return v
+			}
+			t.acc = append(t.acc, zeroed("dpokit_grad"))
+			for k := range nMoments {
+				t.moment[k] = append(t.moment[k], zeroed(fmt.Sprintf("dpokit_%s_%d", cfg.Optimizer, k)))
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.micro, err = mlctx.NewExec(m.backend, m.ctx, t.microGraph); err != nil {
+		return nil, err
+	}
+	if t.eval, err = mlctx.NewExec(m.backend, m.ctx, t.evalGraph); err != nil {
+		return nil, err
+	}
+	if t.apply, err = mlctx.NewExec(m.backend, m.ctx, t.applyGraph); err != nil {
+		return nil, err
+	}
+	t.micro.SetMaxCache(maxShapes)
+	t.eval.SetMaxCache(maxShapes)
+	return t, nil
+}
+
+// Config returns the configuration with defaults filled in.
+func (t *Trainer) Config() Config { return t.cfg }
+
+// StepsDone returns the number of optimizer steps applied.
+func (t *Trainer) StepsDone() int { return t.step }
+
+// batchInputs are the graph inputs after the model's: sel, tgt, seg, ref, pairs.
+const numBatchInputs = 5
+
+func (t *Trainer) batchArgs(p *packed) []any {
+	args := t.m.feed(p.seqInputs)
+	return append(args,
+		tensors.FromFlatDataAndDimensions(p.sel, p.N, 2),
+		tensors.FromFlatDataAndDimensions(p.tgt, p.N, 1),
+		tensors.FromFlatDataAndDimensions(p.seg, p.R, p.N),
+		tensors.FromFlatDataAndDimensions(p.ref, p.R),
+		tensors.FromFlatDataAndDimensions(p.pairs, p.P),
+	)
+}
+
+// forward builds the objective of one micro-batch.
+func (t *Trainer) forward(ctx *mlctx.Context, in []*graph.Node) (loss, stats *graph.Node) {
+	k := len(in) - numBatchInputs
+	sel, tgt, seg, ref, pairs := in[k], in[k+1], in[k+2], in[k+3], in[k+4]
+	lp := t.m.responseLogps(ctx, in[:k], sel, tgt)
+	return objective(t.cfg, rowSums(seg, lp), graph.ReduceSum(seg, -1), ref, pairs)
+}
+
+// microGraph adds the gradient of loss/GradAccum to the accumulators and
+// returns the statistics.
+func (t *Trainer) microGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+	loss, stats := t.forward(ctx, in)
+	g := loss.Graph()
+	nodes := make([]*graph.Node, len(t.m.params))
+	for i, p := range t.m.params {
+		nodes[i] = p.v.ValueGraph(g)
+	}
+	grads := graph.Gradient(graph.DivScalar(loss, float64(t.cfg.GradAccum)), nodes...)
+	for i, a := range t.acc {
+		a.SetValueGraph(graph.Add(a.ValueGraph(g), grads[i]))
+	}
+	return stats
+}
+
+func (t *Trainer) evalGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+	_, stats := t.forward(ctx, in)
+	return stats
+}
+
+// applyGraph clips the accumulated gradient by its global norm, applies
+// the optimizer as PyTorch does, and clears the accumulators. A
+// non-finite norm leaves weights and optimizer state unchanged. Inputs are
+// scalars: lr, and for AdamW lr/(1−β1^t) and sqrt(1−β2^t).
+func (t *Trainer) applyGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+	g := in[0].Graph()
+	lr := in[0]
+	sq := make([]*graph.Node, len(t.acc))
+	grads := make([]*graph.Node, len(t.acc))
+	for i, a := range t.acc {
+		grads[i] = a.ValueGraph(g)
+		sq[i] = graph.ReduceAllSum(graph.Square(grads[i]))
+	}
+	norm := graph.Sqrt(graph.ReduceAllSum(graph.Stack(sq, 0)))
+	ok := graph.IsFinite(norm)
+	if t.cfg.MaxGradNorm > 0 {
+		coef := graph.MinScalar(graph.Div(graph.Scalar(g, dtypes.Float32, t.cfg.MaxGradNorm), graph.AddScalar(norm, 1e-6)), 1)
+		for i := range grads {
+			grads[i] = graph.Mul(grads[i], coef)
+		}
+	}
+	keep := func(v *mlctx.Variable, next *graph.Node) {
+		old := v.ValueGraph(g)
+		v.SetValueGraph(graph.Where(graph.BroadcastToShape(ok, old.Shape()), next, old))
+	}
+	cfg := t.cfg
+	for i, p := range t.m.params {
+		w := p.v.ValueGraph(g)
+		gr := grads[i]
+		switch cfg.Optimizer {
+		case "adamw":
+			stepSize, bc2 := in[1], in[2]
+			m, v := t.moment[0][i], t.moment[1][i]
+			if cfg.WeightDecay > 0 {
+				w = graph.Mul(w, graph.OneMinus(graph.MulScalar(lr, cfg.WeightDecay)))
+			}
+			mv := m.ValueGraph(g)
+			mNew := graph.Add(mv, graph.MulScalar(graph.Sub(gr, mv), 1-cfg.Beta1))
+			vNew := graph.Add(graph.MulScalar(v.ValueGraph(g), cfg.Beta2), graph.MulScalar(graph.Square(gr), 1-cfg.Beta2))
+			denom := graph.AddScalar(graph.Div(graph.Sqrt(vNew), bc2), cfg.Epsilon)
+			w = graph.Sub(w, graph.Mul(graph.Div(mNew, denom), stepSize))
+			keep(m, mNew)
+			keep(v, vNew)
+		case "rmsprop":
+			v := t.moment[0][i]
+			if cfg.WeightDecay > 0 {
+				gr = graph.Add(gr, graph.MulScalar(w, cfg.WeightDecay))
+			}
+			vNew := graph.Add(graph.MulScalar(v.ValueGraph(g), cfg.Alpha), graph.MulScalar(graph.Square(gr), 1-cfg.Alpha))
+			w = graph.Sub(w, graph.Mul(graph.Div(gr, graph.AddScalar(graph.Sqrt(vNew), cfg.Epsilon)), lr))
+			keep(v, vNew)
+		}
+		keep(p.v, w)
+		t.acc[i].SetValueGraph(graph.ZerosLike(grads[i]))
+	}
+	return norm
+}
+
+// Step runs one optimizer step over the micro-batches (each at most
+// BatchSize pairs; GradAccum of them make a step as configured, but any
+// number is accepted). It returns the step's metrics.
+func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
+	start := time.Now()
+	var ms Metrics
+	if len(micro) == 0 {
+		return ms, fmt.Errorf("step %d: no micro-batches", t.step+1)
+	}
+	sum := make([]float64, numStats)
+	for _, exs := range micro {
+		p, err := t.pack(exs)
+		if err != nil {
+			return ms, err
+		}
+		out, err := t.micro.Exec(t.batchArgs(p)...)
+		if err != nil {
+			return ms, fmt.Errorf("step %d: %w", t.step+1, err)
+		}
+		st, err := tensors.CopyFlatData[float32](out[0])
+		if err != nil {
+			return ms, err
+		}
+		if l := float64(st[statLoss]); math.IsNaN(l) || math.IsInf(l, 0) {
+			t.clearGrads()
+			return ms, &NonFiniteError{Step: t.step + 1, What: "loss", Value: l}
+		}
+		for i := range sum {
+			sum[i] += float64(st[i])
+		}
+		ms.Pairs += p.n
+		ms.Tokens += p.tokens
+	}
+	k := t.step // 0-based index of this step
+	lr := t.cfg.LearningRate(k)
+	args := []any{float32(lr)}
+	if t.cfg.Optimizer == "adamw" {
+		n := float64(k + 1)
+		bc1 := 1 - math.Pow(t.cfg.Beta1, n)
+		bc2 := math.Sqrt(1 - math.Pow(t.cfg.Beta2, n))
+		args = append(args, float32(lr/bc1), float32(bc2))
+	}
+	out, err := t.apply.Exec(args...)
+	if err != nil {
+		return ms, fmt.Errorf("step %d: %w", t.step+1, err)
+	}
+	norm := float64(tensors.ToScalar[float32](out[0]))
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return ms, &NonFiniteError{Step: t.step + 1, What: "gradient norm", Value: norm}
+	}
+	t.step++
+	fillMetrics(&ms, sum, len(micro))
+	ms.GradNorm = norm
+	ms.LearningRate = lr
+	ms.Seconds = time.Since(start).Seconds()
+	if ms.Seconds > 0 {
+		ms.TokensPerSecond = float64(ms.Tokens) / ms.Seconds
+	}
+	return ms, nil
+}
+
+// clearGrads zeroes the accumulators after an aborted step.
+func (t *Trainer) clearGrads() {
+	for _, a := range t.acc {
+		_ = a.SetValue(tensors.FromShape(a.Shape()))
+	}
+}
+
+func fillMetrics(ms *Metrics, sum []float64, n int) {
+	f := float64(n)
+	ms.Loss = sum[statLoss] / f
+	ms.RewardsChosen = sum[statRewardChosen] / f
+	ms.RewardsRejected = sum[statRewardRejected] / f
+	ms.RewardsAccuracies = sum[statAccuracy] / f
+	ms.RewardsMargins = sum[statMargin] / f
+	ms.LogpsChosen = sum[statLogpChosen] / f
+	ms.LogpsRejected = sum[statLogpRejected] / f
+}
+
+// Evaluate computes the metrics of exs without changing anything, in
+// micro-batches of BatchSize pairs; each pair counts equally.
+func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
+	start := time.Now()
+	var ms Metrics
+	if len(exs) == 0 {
+		return ms, fmt.Errorf("evaluate: no pairs")
+	}
+	sum := make([]float64, numStats)
+	for lo := 0; lo < len(exs); lo += t.cfg.BatchSize {
+		batch := exs[lo:min(lo+t.cfg.BatchSize, len(exs))]
+		p, err := t.pack(batch)
+		if err != nil {
+			return ms, err
+		}
+		out, err := t.eval.Exec(t.batchArgs(p)...)
+		if err != nil {
+			return ms, fmt.Errorf("evaluate: %w", err)
+		}
+		st, err := tensors.CopyFlatData[float32](out[0])
+		if err != nil {
+			return ms, err
+		}
+		for i := range sum {
+			sum[i] += float64(st[i]) * float64(p.n)
+		}
+		ms.Pairs += p.n
+		ms.Tokens += p.tokens
+	}
+	fillMetrics(&ms, sum, ms.Pairs)
+	ms.Seconds = time.Since(start).Seconds()
+	if ms.Seconds > 0 {
+		ms.TokensPerSecond = float64(ms.Tokens) / ms.Seconds
+	}
+	return ms, nil
+}
+
+// pack checks token ids against the vocabulary and lays out a micro-batch.
+func (t *Trainer) pack(exs []Example) (*packed, error) {
+	V := t.m.vocab
+	for _, e := range exs {
+		for _, s := range [3][]int{e.Prompt, e.Chosen, e.Rejected} {
+			for _, id := range s {
+				if id < 0 || (V > 0 && id >= V) {
+					return nil, fmt.Errorf("pair %s: token id %d outside the model's vocabulary of %d", e.ID, id, V)
+				}
+			}
+		}
+	}
+	return pack(exs, t.cfg.BatchSize)
+}
+
+// Logps returns the summed log-probs of each pair's chosen and rejected
+// response under the current weights.
+func (t *Trainer) Logps(exs []Example) (chosen, rejected []float64, err error) {
+	if t.logps == nil {
+		t.logps, err = mlctx.NewExec(t.m.backend, t.m.ctx, func(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+			k := len(in) - numBatchInputs
+			return rowSums(in[k+2], t.m.responseLogps(ctx, in[:k], in[k], in[k+1]))
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		t.logps.SetMaxCache(maxShapes)
+	}
+	for lo := 0; lo < len(exs); lo += t.cfg.BatchSize {
+		batch := exs[lo:min(lo+t.cfg.BatchSize, len(exs))]
+		p, err := t.pack(batch)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := t.logps.Exec(t.batchArgs(p)...)
+		if err != nil {
+			return nil, nil, err
+		}
+		v, err := tensors.CopyFlatData[float32](out[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range batch {
+			chosen = append(chosen, float64(v[i]))
+			rejected = append(rejected, float64(v[p.P+i]))
+		}
+	}
+	return chosen, rejected, nil
+}
