@@ -10,7 +10,7 @@ BIN         := bin/dpokit
 export DPOKIT_ORT_LIB := $(abspath $(ORT_LIB))
 export CGO_ENABLED := 1
 
-.PHONY: all build ort test test-short bench demo lint clean
+.PHONY: all build ort test test-short bench demo experiment experiment-quick lint clean
 
 all: build ort
 
@@ -42,6 +42,13 @@ test-short: ort
 demo: build ort
 	./$(BIN) score --policy testdata/models/gpt2-policy --ref testdata/models/gpt2-ref \
 		--data testdata/data/pairs.jsonl --out /tmp/dpokit-demo-pairs.jsonl --summary /tmp/dpokit-demo-summary.json
+
+# The controlled experiment (scripts/experiment.sh): report in .cache/experiment/report/index.html.
+experiment: ort
+	bash scripts/experiment.sh
+
+experiment-quick: ort
+	bash scripts/experiment.sh --quick
 
 bench: build ort
 	bash scripts/bench.sh

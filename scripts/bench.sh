@@ -3,7 +3,9 @@
 #  1. score throughput with and without prompt sharing, on a benchmark-sized
 #     Llama-style model and long multi-turn prompts;
 #  2. best-of-16 against 16 sequential samples;
-#  3. tokenizer throughput against Hugging Face's JavaScript tokenizer.
+#  3. greedy decoding at batch 1 against transformers.js;
+#  4. a DPO training step against PyTorch 1.13 on the same model and batch;
+#  5. tokenizer throughput against Hugging Face's JavaScript tokenizer.
 # Usage: make bench   (or: bash scripts/bench.sh; BENCH_PAIRS=96 to change size)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +74,9 @@ for r in 1 2 3; do  # alternating rounds; the best of each side is reported
     /usr/bin/python3 -c 'import json, sys; print("transformers.js", json.load(sys.stdin)["tokens_per_second"])'
 done | awk '{ if ($2 > best[$1]) best[$1] = $2 }
   END { printf "  dpokit %.0f tokens/s, transformers.js %.0f tokens/s, ratio %.2f\n", best["dpokit"], best["transformers.js"], best["dpokit"] / best["transformers.js"] }'
+
+echo
+go test -run '^$' -bench DPOStep -benchtime 5x -count 1 ./train/ | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)'
 
 echo
 bash scripts/tokenize/bench.sh
