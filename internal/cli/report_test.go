@@ -24,7 +24,6 @@ func TestReportUsage(t *testing.T) {
 		name string
 		args []string
 	}{
-		{"no out", []string{"../../testdata/report/winrate.json"}},
 		{"no inputs", []string{"--out", t.TempDir()}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,6 +33,23 @@ func TestReportUsage(t *testing.T) {
 				t.Fatalf("err %v, want a usage error", err)
 			}
 		})
+	}
+}
+
+// Without --out the page goes beside the first input: dpokit report score.json.
+func TestReportDefaultOut(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile("../../testdata/report/winrate.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "wr.json")
+	os.WriteFile(in, b, 0o644)
+	if _, err := runReportCmd(in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wr-report", "index.html")); err != nil {
+		t.Fatalf("no report beside the input: %v", err)
 	}
 }
 
