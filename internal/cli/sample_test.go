@@ -22,6 +22,7 @@ type outRecord struct {
 		Logp         float64
 		FinishReason string `json:"finish_reason"`
 		Score        *float64
+		RefLogp      *float64 `json:"ref_logp"`
 	}
 }
 
@@ -232,4 +233,34 @@ func longPrompt(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// --ref-model gives each completion's log-prob under the reference on its
+// exact tokens: with the sampling model itself as reference it equals logp;
+// with another model it equals what `score` gives for the same text.
+func TestSampleRefModel(t *testing.T) {
+	dir := t.TempDir()
+	prompts := filepath.Join(dataDir, "prompts.jsonl")
+	for _, ref := range []string{llamaPolicy, llamaRef} {
+		out := filepath.Join(dir, filepath.Base(ref)+".jsonl")
+		code, _, stderr := run("sample", "--model", llamaPolicy, "--ref-model", ref, "--prompts", prompts, "--n", "2", "--max-new-tokens", "6", "--seed", "4", "--out", out)
+		if code != 0 {
+			t.Fatal(stderr)
+		}
+		for _, r := range readRecords(t, out) {
+			for _, c := range r.Completions {
+				if ref == llamaPolicy {
+					if c.RefLogp == nil || math.Abs(*c.RefLogp-c.Logp) > 1e-4 {
+						t.Fatalf("%s: ref_logp %v under the sampling model itself, logp %g", r.ID, c.RefLogp, c.Logp)
+					}
+				} else if c.RefLogp == nil || math.Abs(*c.RefLogp-c.Logp) < 1e-6 {
+					t.Fatalf("%s: ref_logp %v equals the policy's logp %g under another model", r.ID, c.RefLogp, c.Logp)
+				}
+			}
+		}
+	}
+	code, _, stderr := run("sample", "--model", llamaPolicy, "--ref-model", gpt2Ref, "--prompts", prompts, "--max-new-tokens", "2", "--out", filepath.Join(dir, "x.jsonl"))
+	if code == 0 || !strings.Contains(stderr, "another tokenizer") {
+		t.Errorf("reference with another tokenizer: exit %d %s", code, stderr)
+	}
 }
