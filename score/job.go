@@ -10,9 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dpokit/dpokit/dataset"
@@ -54,6 +55,20 @@ func (s Shard) String() string {
 		return ""
 	}
 	return fmt.Sprintf("%d/%d", s.I, s.N)
+}
+
+// ParseShard reads "i/n" (0 <= i < n); "" is no sharding (the zero Shard).
+func ParseShard(s string) (Shard, error) {
+	if s == "" {
+		return Shard{}, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return Shard{}, fmt.Errorf("shard %q: want i/n with 0 <= i < n", s)
+	}
+	return Shard{I: i, N: n}, nil
 }
 
 // Range returns the block [lo, hi) of n records that the shard owns.
@@ -174,14 +189,14 @@ func (j *Job) Run(ctx context.Context) (*Summary, error) {
 	pairs = pairs[lo:hi]
 	sum.Pairs = len(pairs) + len(sum.SkippedRecords)
 
-	if sum.Data, err = identify(j.Data); err != nil {
+	if sum.Data, err = Identify(j.Data); err != nil {
 		return nil, err
 	}
-	if sum.Policy, err = identify(policyDir.ONNX); err != nil {
+	if sum.Policy, err = Identify(policyDir.ONNX); err != nil {
 		return nil, err
 	}
 	if refDir != nil {
-		id, err := identify(refDir.ONNX)
+		id, err := Identify(refDir.ONNX)
 		if err != nil {
 			return nil, err
 		}
@@ -389,24 +404,18 @@ func WriteSummary(path string, s *Summary) error {
 	})
 }
 
-// identify hashes a file; for an ONNX file its external data files beside it
-// are not hashed (their names are fixed by the ONNX file).
-func identify(path string) (Identity, error) {
-	f, err := os.Open(path)
+// Identify names a file by its absolute path, SHA-256 and size. For an ONNX
+// file its external data files are not hashed (the ONNX file names them).
+func Identify(path string) (Identity, error) {
+	sum, n, err := dataset.Identity(path)
 	if err != nil {
 		return Identity{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return Identity{}, fmt.Errorf("hash %s: %w", path, err)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
 	}
-	return Identity{Path: abs, SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n}, nil
+	return Identity{Path: abs, SHA256: sum, Bytes: n}, nil
 }
 
 // Table writes the summary as a short human-readable table.

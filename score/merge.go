@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
 )
@@ -29,10 +27,11 @@ func Merge(summaries []string, out, summaryPath string) (*Summary, error) {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return nil, fmt.Errorf("%s: not a score summary: %w", p, err)
 		}
-		i, k, err := shardOf(s.Shard)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		sh, err := ParseShard(s.Shard)
+		if err != nil || sh.N < 1 {
+			return nil, fmt.Errorf("%s: not a shard run (shard %q)", p, s.Shard)
 		}
+		i, k := sh.I, sh.N
 		if n == -1 {
 			n = k
 			shards = make([]*Summary, n)
@@ -103,16 +102,6 @@ func Merge(summaries []string, out, summaryPath string) (*Summary, error) {
 		}
 	}
 	return m, nil
-}
-
-func shardOf(s string) (int, int, error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("not a shard run (shard %q)", s)
-	}
-	return i, n, nil
 }
 
 // readResults reads a per-pair JSONL file written by score.

@@ -3,8 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,19 +43,6 @@ func scoreCommand() *cli.Command {
 	}
 }
 
-func parseShard(s string) (score.Shard, error) {
-	if s == "" {
-		return score.Shard{}, nil
-	}
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return score.Shard{}, usagef("--shard %q: want i/n with 0 <= i < n", s)
-	}
-	return score.Shard{I: i, N: n}, nil
-}
-
 func runScore(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return usagef("unexpected arguments %q (score takes flags only)", c.Args().Slice())
@@ -67,9 +52,9 @@ func runScore(c *cli.Context) error {
 			return usagef("--%s is required", f)
 		}
 	}
-	shard, err := parseShard(c.String("shard"))
+	shard, err := score.ParseShard(c.String("shard"))
 	if err != nil {
-		return err
+		return usagef("--%v", err)
 	}
 	switch c.String("format") {
 	case "auto", "explicit", "implicit", "conversational":

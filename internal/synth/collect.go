@@ -155,7 +155,7 @@ func cmdCollect(args []string) error {
 	}
 	e.Reference.RewardSamples = rewards(refSamples)
 	e.Reference.RewardMean, e.Reference.RewardSE = meanSE(e.Reference.RewardSamples)
-	if e.Reference.Model, err = identity(filepath.Join(at("ref"), "model.onnx")); err != nil {
+	if e.Reference.Model, err = score.Identify(filepath.Join(at("ref"), "model.onnx")); err != nil {
 		return err
 	}
 	bon, err := readSamples(at("bon.jsonl"))
@@ -184,7 +184,7 @@ func cmdCollect(args []string) error {
 			return fmt.Errorf("--policies: %q is not NAME=BETA", pb)
 		}
 		p := report.Policy{Name: name, Beta: beta, Loss: "sigmoid"}
-		id, err := identity(filepath.Join(at(name), "model.onnx"))
+		id, err := score.Identify(filepath.Join(at(name), "model.onnx"))
 		if err != nil {
 			return err
 		}
@@ -239,22 +239,4 @@ func countLines(path string) (int, error) {
 		return 0, err
 	}
 	return strings.Count(string(b), "\n"), nil
-}
-
-func identity(path string) (score.Identity, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return score.Identity{}, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return score.Identity{}, err
-	}
-	h, err := sha256File(f)
-	if err != nil {
-		return score.Identity{}, err
-	}
-	abs, _ := filepath.Abs(path)
-	return score.Identity{Path: abs, SHA256: h, Bytes: st.Size()}, nil
 }

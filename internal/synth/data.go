@@ -2,8 +2,6 @@ package synth
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -156,12 +154,4 @@ func cmdLabel(args []string) error {
 		recs = recs[:len(recs)-*nHeld]
 	}
 	return writeJSONL(*out, recs)
-}
-
-func sha256File(r io.Reader) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
