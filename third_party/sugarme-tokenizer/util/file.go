@@ -18,19 +18,19 @@ import (
 //
 // Example:
 // There a Go package in a os directory as follow:
-// + os-home
-// 		|
-//		+--go-package
-//		|		|
-//		|		+--data
-//		|		|		|
-//		|		|		+--data-file.txt
-//		|		|
-//		|		+--sub-package
-//		|				|
-//		|				+--go-file.go
-//		|
-//		+--other-folder
+//   - os-home
+//     |
+//     +--go-package
+//     |		|
+//     |		+--data
+//     |		|		|
+//     |		|		+--data-file.txt
+//     |		|
+//     |		+--sub-package
+//     |				|
+//     |				+--go-file.go
+//     |
+//     +--other-folder
 //
 // There's a function `ReadData` in `go-file.go` that
 // read a data file `data-file.txt` in other directory using
