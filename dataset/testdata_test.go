@@ -84,14 +84,14 @@ func TestProjectData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(pairs) != 2 || pairs[0].ID != "b1" || pairs[1].ID != "b11" {
+		// b5's chosen is empty: real data, kept and counted (scored as EOS alone).
+		if len(pairs) != 3 || pairs[0].ID != "b1" || pairs[1].ID != "b5" || pairs[1].EmptyResponses() != 1 || pairs[2].ID != "b11" {
 			t.Errorf("pairs %+v", pairs)
 		}
 		want := []Skipped{
 			{Line: 2, ID: "b2", Field: "rejected"},
 			{Line: 3, Field: ""},
 			{Line: 4, ID: "b4", Field: "chosen"},
-			{Line: 5, ID: "b5", Field: "chosen"},
 			{Line: 7, ID: "b1", Field: "id"},
 			{Line: 8, Field: ""},
 			{Line: 9, ID: "8", Field: ""},
