@@ -87,4 +87,3 @@ func btoi(b bool) int {
 	}
 	return 0
 }
-
