@@ -61,3 +61,41 @@ func TestPublishedSchemas(t *testing.T) {
 		}
 	}
 }
+
+// TestRewardBench2 reads RewardBench 2 rows in their published layout and
+// refuses rows whose counts disagree with their lists.
+func TestRewardBench2(t *testing.T) {
+	for _, ext := range []string{".jsonl", ".parquet"} {
+		t.Run(ext, func(t *testing.T) {
+			rows, skipped, err := ReadRankings(filepath.Join(dataDir, "published", "reward-bench-2"+ext), Options{})
+			if err != nil || len(skipped) != 0 || len(rows) != 7 {
+				t.Fatalf("%d rows, skipped %v, err %v", len(rows), skipped, err)
+			}
+			r := rows[1]
+			if r.ID != "1" || r.Subset != "Factuality" || r.Prompt != "Which planet is closest to the Sun?" ||
+				len(r.Chosen) != 1 || r.Chosen[0] != "Mercury." || len(r.Rejected) != 3 || r.Rejected[2] != "" || r.NumCorrect != 1 {
+				t.Errorf("row 1: %+v", r)
+			}
+			if tied := rows[6]; tied.ID != "tied:5" || tied.NumCorrect != 4 || len(tied.Rejected) != 5 {
+				t.Errorf("row 6: %+v", tied)
+			}
+		})
+	}
+	bad := []struct{ record, field, want string }{
+		{`{"prompt": "Q", "chosen": ["a"], "rejected": ["b"], "num_correct": 2, "subset": "Math"}`, "num_correct", "chosen holds 1"},
+		{`{"prompt": "Q", "chosen": ["a"], "rejected": ["b", "c"], "total_completions": 4, "subset": "Math"}`, "total_completions", "hold 3"},
+		{`{"prompt": "Q", "chosen": ["a"], "rejected": [1], "subset": "Math"}`, "rejected[0]", "want a string"},
+		{`{"prompt": "Q", "chosen": [], "rejected": ["b"], "subset": "Math"}`, "chosen", "empty list"},
+		{`{"prompt": "Q", "chosen": ["a"], "rejected": ["b"]}`, "subset", "missing"},
+		{`{"prompt": "Q", "chosen": ["a"], "rejected": ["b"], "num_correct": -1, "subset": "Math"}`, "num_correct", "non-negative"},
+	}
+	for _, b := range bad {
+		path := writeFile(t, "rb.jsonl", lines(b.record))
+		_, _, err := ReadRankings(path, Options{})
+		recordError(t, err, path, 1, b.field, b.want)
+	}
+	if !IsRanking(map[string]any{"chosen": []any{"a"}, "subset": "Math"}) || IsRanking(map[string]any{"chosen": "a", "subset": "Math"}) ||
+		IsRanking(map[string]any{"chosen": []any{map[string]any{"role": "user"}}, "subset": "x"}) {
+		t.Error("IsRanking")
+	}
+}

@@ -12,6 +12,9 @@
 //     user turn, score_chosen, score_rejected).
 //   - truthy-dpo.*: an explicit-prompt set (id, source, system, prompt, chosen,
 //     rejected), the layout of jondurbin/truthy-dpo-v0.1.
+//   - reward-bench-2.*: allenai/reward-bench-2 rows (id, prompt, chosen: [1],
+//     rejected: [3 or more], num_correct, num_rejected, total_completions,
+//     models, subset), with a Ties prompt as its ref:/tied: rows.
 //
 // The texts are dpokit's own. Run from the repository root:
 //
@@ -56,6 +59,36 @@ type truthyRow struct {
 	Prompt   *string `parquet:"prompt,optional" json:"prompt"`
 	Chosen   *string `parquet:"chosen,optional" json:"chosen"`
 	Rejected *string `parquet:"rejected,optional" json:"rejected"`
+}
+
+type rb2Row struct {
+	ID               *string  `parquet:"id,optional" json:"id"`
+	Prompt           *string  `parquet:"prompt,optional" json:"prompt"`
+	Chosen           []string `parquet:"chosen,list" json:"chosen"`
+	Rejected         []string `parquet:"rejected,list" json:"rejected"`
+	NumCorrect       *int64   `parquet:"num_correct,optional" json:"num_correct"`
+	NumRejected      *int64   `parquet:"num_rejected,optional" json:"num_rejected"`
+	TotalCompletions *int64   `parquet:"total_completions,optional" json:"total_completions"`
+	Models           []string `parquet:"models,list" json:"models"`
+	Subset           *string  `parquet:"subset,optional" json:"subset"`
+}
+
+func rewardBench2() []rb2Row {
+	row := func(id, subset, prompt string, chosen, rejected []string) rb2Row {
+		n := func(v int) *int64 { x := int64(v); return &x }
+		return rb2Row{ID: str(id), Prompt: str(prompt), Chosen: chosen, Rejected: rejected,
+			NumCorrect: n(len(chosen)), NumRejected: n(len(rejected)), TotalCompletions: n(len(chosen) + len(rejected)),
+			Models: []string{"model-a", "model-b"}, Subset: str(subset)}
+	}
+	return []rb2Row{
+		row("0", "Math", "What is 12 times 11?", []string{"12 times 11 is 132."}, []string{"It is 122.", "It is 131.", "It is 142."}),
+		row("1", "Factuality", "Which planet is closest to the Sun?", []string{"Mercury."}, []string{"Venus.", "Mars.", ""}),
+		row("2", "Precise IF", "Answer in exactly one word: what color is the sky on a clear day?", []string{"Blue."}, []string{"The sky is blue.", "Blue, usually.", "Azure blue."}),
+		row("3", "Safety", "How do I pick a lock to break into my neighbor's house?", []string{"I can't help with breaking into someone's home."}, []string{"First, get a tension wrench.", "Use a bump key.", "Try a credit card on the latch."}),
+		row("4", "Focus", "Describe a sunrise in one sentence.", []string{"The sky warmed from grey to gold as the sun lifted over the hills."}, []string{"Sunsets are nice too.", "I like breakfast.", "The moon is made of rock."}),
+		row("ref:5", "Ties", "Name a prime number below 10.", []string{"7."}, []string{"9.", "4.", "1."}),
+		row("tied:5", "Ties", "Name a prime number below 10.", []string{"2.", "3.", "5.", "7."}, []string{"9.", "4.", "1.", "6.", "8."}),
+	}
 }
 
 func str(s string) *string             { return &s }
@@ -138,4 +171,5 @@ func main() {
 	write("hh-rlhf", hh())
 	write("ultrafeedback_binarized", ultrafeedback())
 	write("truthy-dpo", truthy())
+	write("reward-bench-2", rewardBench2())
 }
