@@ -1,7 +1,13 @@
 package dataset
 
 import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -97,5 +103,33 @@ func TestRewardBench2(t *testing.T) {
 	if !IsRanking(map[string]any{"chosen": []any{"a"}, "subset": "Math"}) || IsRanking(map[string]any{"chosen": "a", "subset": "Math"}) ||
 		IsRanking(map[string]any{"chosen": []any{map[string]any{"role": "user"}}, "subset": "x"}) {
 		t.Error("IsRanking")
+	}
+}
+
+// TestTruncatedGzip: a .gz cut short is reported as truncated, naming the
+// file, not as bad JSON on some line.
+func TestTruncatedGzip(t *testing.T) {
+	var recs []string
+	for i := range 400 {
+		recs = append(recs, fmt.Sprintf(`{"prompt": "question %d with some padding text to fill the stream", "chosen": "yes %d", "rejected": "no %d"}`, i, i, i))
+	}
+	for _, name := range []string{"p.jsonl.gz", "p.json.gz"} {
+		content := lines(recs...)
+		if strings.HasPrefix(name, "p.json.") {
+			content = "[" + strings.Join(recs, ",\n") + "]"
+		}
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write([]byte(content))
+		zw.Close()
+		cut := buf.Bytes()[:buf.Len()*2/3]
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, cut, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := ReadPairs(path, Options{SkipInvalid: true})
+		if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: err %v, want ErrTruncated naming the file", name, err)
+		}
 	}
 }
