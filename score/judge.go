@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dpokit/dpokit/dataset"
+	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/tokenize"
 )
@@ -76,7 +77,7 @@ func OpenJudge(rt *models.Runtime, spec JudgeSpec) (*ModelJudge, error) {
 		}
 		if o := j.policy.Dir.Graph.Outputs; len(o) > 0 && len(o[0].Shape) == 2 && o[0].Shape[1].Size > 1 {
 			j.Close()
-			return nil, fmt.Errorf("rm:%s: output %s has shape %s: a reward model must give one score per sequence", rmDir, o[0].Name, models.ShapeString(o[0].Shape))
+			return nil, fmt.Errorf("rm:%s: output %s has shape %s: a reward model must give one score per sequence", rmDir, o[0].Name, modeldir.ShapeString(o[0].Shape))
 		}
 	default:
 		if spec.Policy == "" {

@@ -16,6 +16,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/support/exceptions"
 	"github.com/gomlx/onnx-gomlx/onnx"
 	"github.com/gomlx/onnx-gomlx/onnx/parser"
+
+	"github.com/dpokit/dpokit/internal/onnxproto"
 )
 
 // LoadOptions control how a policy is imported.
@@ -37,7 +39,7 @@ type Model struct {
 	// Export writes them as separate initializers.
 	Ties []tie
 
-	file    *onnxFile // the ONNX bytes the weights came from (after untying)
+	file    *onnxproto.Model // the ONNX bytes the weights came from (after untying)
 	om      onnx.Model
 	backend backends.Backend
 	ctx     *mlctx.Context
@@ -84,35 +86,35 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := parseONNX(data)
+	f, err := onnxproto.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m = &Model{Path: path}
-	if len(f.outputs) == 0 {
+	if len(f.Graph.Outputs) == 0 {
 		return nil, fmt.Errorf("%s: graph has no outputs", path)
 	}
-	m.logits = f.outputs[0]
-	for _, o := range f.outputs {
-		if o == "logits" {
-			m.logits = o
+	m.logits = f.Graph.Outputs[0].Name
+	for _, o := range f.Graph.Outputs {
+		if o.Name == "logits" {
+			m.logits = o.Name
 		}
 	}
-	if problems := f.check(m.logits); len(problems) > 0 {
+	if problems := check(f, m.logits); len(problems) > 0 {
 		return nil, &UnsupportedError{File: path, Problems: problems}
 	}
-	if m.Ties = f.ties(); len(m.Ties) > 0 {
-		if data, err = f.untie(m.Ties, func(t *onnxInit) ([]byte, error) { return readTensor(f, filepath.Dir(path), t) }); err != nil {
+	if m.Ties = ties(f); len(m.Ties) > 0 {
+		if data, err = untie(f, filepath.Dir(path), m.Ties); err != nil {
 			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
 		}
-		if f, err = parseONNX(data); err != nil {
+		if f, err = onnxproto.Parse(data); err != nil {
 			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
 		}
 	}
 	m.file = f
-	for _, t := range f.inits {
-		if floatTypes[t.dtype] && t.dtype != onnxFloat && t.elems() > 1 {
-			return nil, &UnsupportedError{File: path, Problems: []string{fmt.Sprintf("initializer %q is not float32 (ONNX type %d): training supports float32 weights", t.name, t.dtype)}}
+	for _, t := range f.Graph.Inits {
+		if onnxproto.IsFloat(t.DType) && t.DType != onnxproto.Float && t.Elems() > 1 {
+			return nil, &UnsupportedError{File: path, Problems: []string{fmt.Sprintf("initializer %q is not float32 (ONNX type %d): training supports float32 weights", t.Name, t.DType)}}
 		}
 	}
 	if m.backend, err = NewBackend(opts.Backend); err != nil {
@@ -139,23 +141,23 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	onnxCtx := m.ctx.In(onnx.ModelScope)
-	for _, t := range f.inits {
-		if t.dtype != onnxFloat || t.elems() <= 1 {
+	for _, t := range f.Graph.Inits {
+		if t.DType != onnxproto.Float || t.Elems() <= 1 {
 			continue
 		}
-		v := onnxCtx.GetVariable(strings.ReplaceAll(t.name, mlctx.ScopeSeparator, "|"))
+		v := onnxCtx.GetVariable(strings.ReplaceAll(t.Name, mlctx.ScopeSeparator, "|"))
 		if v == nil {
 			continue // not used by any node
 		}
-		m.params = append(m.params, param{name: t.name, v: v})
+		m.params = append(m.params, param{name: t.Name, v: v})
 	}
 	if len(m.params) == 0 {
 		return nil, fmt.Errorf("%s: no float32 weights to train", path)
 	}
 	if !opts.FullLogits {
-		prod := f.producers()
-		if n := prod[m.logits]; n != nil && n.op == "MatMul" && len(n.inputs) == 2 {
-			m.head = &headNode{hidden: n.inputs[0], weight: n.inputs[1]}
+		prod := f.Producers()
+		if n := prod[m.logits]; n != nil && n.Op == "MatMul" && len(n.Inputs) == 2 {
+			m.head = &headNode{hidden: n.Inputs[0], weight: n.Inputs[1]}
 		}
 	}
 	if err := m.dryRun(); err != nil {
