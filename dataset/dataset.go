@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 )
 
@@ -128,4 +129,10 @@ func checkFormat(f Format, allowed ...Format) (Format, error) {
 		names = append(names, string(a))
 	}
 	return "", fmt.Errorf("unknown record format %q (want %s)", f, strings.Join(names, ", "))
+}
+
+// Log reports the skipped record as a warning, the one way every command
+// reports a record it left out.
+func (s Skipped) Log(file string) {
+	slog.Warn("skipped record", "file", file, "line", s.Line, "id", s.ID, "field", s.Field, "reason", s.Reason)
 }

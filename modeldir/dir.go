@@ -388,3 +388,21 @@ func valueNames(vs []ValueInfo) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// ConfigFiles are the files of a model directory, besides its ONNX file
+// and external data, that change what a run computes.
+var ConfigFiles = []string{"config.json", "generation_config.json", "genai_config.json",
+	"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"}
+
+// Files returns the paths a run reads: the ONNX file, the external data
+// files it names and the ConfigFiles (present or not).
+func (d *Dir) Files() []string {
+	out := []string{d.ONNX}
+	for _, ext := range d.Graph.ExternalFiles {
+		out = append(out, filepath.Join(filepath.Dir(d.ONNX), ext))
+	}
+	for _, f := range ConfigFiles {
+		out = append(out, filepath.Join(d.Path, f))
+	}
+	return out
+}

@@ -20,6 +20,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/resume"
 )
 
 // A checkpoint directory holds one subdirectory per saved step,
@@ -233,8 +234,8 @@ func (t *Trainer) LoadCheckpoint(dir, fingerprint string) (json.RawMessage, int,
 	if st.Format != 1 {
 		return fail(fmt.Errorf("format %d not supported", st.Format))
 	}
-	if st.Fingerprint != fingerprint {
-		return fail(errors.New("written by a run with another model, data or settings (fingerprints differ); start again without --resume or use another checkpoint directory"))
+	if err := resume.Differ([]byte(st.Fingerprint), []byte(fingerprint)); err != nil {
+		return fail(fmt.Errorf("--resume refused: %w; start again without --resume or use another checkpoint directory", err))
 	}
 	data, err := os.ReadFile(filepath.Join(sub, tensorsFile))
 	if err != nil {
@@ -267,7 +268,9 @@ func (t *Trainer) LoadCheckpoint(dir, fingerprint string) (json.RawMessage, int,
 			return fail(err)
 		}
 	}
-	t.clearGrads()
+	if err := t.clearGrads(); err != nil {
+		return fail(err)
+	}
 	t.step = st.Step
 	return st.Run, st.Step, nil
 }

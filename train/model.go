@@ -18,6 +18,7 @@ import (
 	"github.com/gomlx/onnx-gomlx/onnx/parser"
 
 	"github.com/dpokit/dpokit/internal/onnxproto"
+	"github.com/dpokit/dpokit/modeldir"
 )
 
 // LoadOptions control how a policy is imported.
@@ -29,6 +30,10 @@ type LoadOptions struct {
 	// FullLogits computes the logits of every position, as the ONNX graph
 	// does, instead of only those that predict response tokens.
 	FullLogits bool
+	// Signature, when set, names the token ids, attention mask, position
+	// ids and logits as the model directory does (a genai_config.json
+	// included); without it optimum's names are assumed.
+	Signature *modeldir.Signature
 }
 
 // Model is a causal LM imported from ONNX into GoMLX variables.
@@ -100,6 +105,9 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 			m.logits = o.Name
 		}
 	}
+	if sig := opts.Signature; sig != nil && sig.Logits != "" {
+		m.logits = sig.Logits
+	}
 	if problems := check(f, m.logits); len(problems) > 0 {
 		return nil, &UnsupportedError{File: path, Problems: problems}
 	}
@@ -137,7 +145,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: import into GoMLX: %w", path, err)
 	}
-	if err := m.findInputs(); err != nil {
+	if err := m.findInputs(inputNames(opts.Signature)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	onnxCtx := m.ctx.In(onnx.ModelScope)
@@ -192,10 +200,26 @@ func NewBackend(config string) (b backends.Backend, err error) {
 	return b, nil
 }
 
-// findInputs classifies the graph inputs: token ids, attention mask,
-// position ids, KV-cache pasts (fed empty) and a merged decoder's
-// use_cache_branch (fed false).
-func (m *Model) findInputs() error {
+// inputNames maps the names of the token ids, attention mask, position ids
+// and use_cache_branch inputs to their kinds: the signature's, else
+// optimum's.
+func inputNames(sig *modeldir.Signature) map[string]inputKind {
+	if sig == nil {
+		sig = &modeldir.Signature{InputIDs: "input_ids", AttentionMask: "attention_mask", PositionIDs: "position_ids", UseCacheBranch: "use_cache_branch"}
+	}
+	out := map[string]inputKind{}
+	for name, k := range map[string]inputKind{sig.InputIDs: inputIDs, sig.AttentionMask: inputMask, sig.PositionIDs: inputPositions, sig.UseCacheBranch: inputCacheBranch} {
+		if name != "" {
+			out[name] = k
+		}
+	}
+	return out
+}
+
+// findInputs classifies the graph inputs by the names given: token ids,
+// attention mask, position ids, KV-cache pasts (fed empty) and a merged
+// decoder's use_cache_branch (fed false).
+func (m *Model) findInputs(named map[string]inputKind) error {
 	names, shs := m.om.Inputs()
 	for i, name := range names {
 		in := modelInput{name: name, shape: shs[i]}
@@ -205,19 +229,14 @@ func (m *Model) findInputs() error {
 				dyn++
 			}
 		}
+		kind, ok := named[name]
 		switch {
-		case name == "input_ids":
-			in.kind = inputIDs
-		case name == "attention_mask":
-			in.kind = inputMask
-		case name == "position_ids":
-			in.kind = inputPositions
-		case name == "use_cache_branch":
-			in.kind = inputCacheBranch
+		case ok:
+			in.kind = kind
 		case in.shape.DType.IsFloat() && in.shape.Rank() >= 3 && dyn == 2:
 			in.kind = inputPast
 		default:
-			return fmt.Errorf("graph input %q %s is neither input_ids, attention_mask, position_ids nor a KV-cache input", name, in.shape)
+			return fmt.Errorf("graph input %q %s is neither the token ids, attention mask, position ids nor a KV-cache input", name, in.shape)
 		}
 		if (in.kind == inputIDs || in.kind == inputMask || in.kind == inputPositions) && (in.shape.Rank() != 2 || !in.shape.DType.IsInt()) {
 			return fmt.Errorf("graph input %q %s: want an integer [batch, sequence] tensor", name, in.shape)
