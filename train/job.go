@@ -122,6 +122,17 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 	if in.ref == nil {
 		in.ref = in.policy // the reference defaults to the starting policy
 	}
+	p := j.Prep
+	p.Pair = p.Pair.ForModel(in.policy.Signature.Vocab, in.policy.Context())
+	p.NoReference = !j.Run.Loss.NeedsReference() && j.RefDir == ""
+	if in.identity, err = j.identity(in, p); err != nil {
+		return nil, err
+	}
+	if j.Run.Resume {
+		if err := CheckIdentity(j.CheckpointDir, in.identity); err != nil {
+			return nil, err
+		}
+	}
 	in.onnx = trainable(in.policy)
 	if in.model, err = Load(in.onnx, LoadOptions{Backend: j.Backend, Signature: &in.policy.Signature}); err != nil {
 		return nil, err
@@ -130,9 +141,6 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 		slog.Info("eval-mode export: initializer shared by Identity copies; they are trained and written as separate initializers",
 			"onnx", in.onnx, "initializer", t.Initializer, "copies", len(t.Copies))
 	}
-	p := j.Prep
-	p.Pair = p.Pair.ForModel(in.policy.Signature.Vocab, in.policy.Context())
-	p.NoReference = !j.Run.Loss.NeedsReference() && j.RefDir == ""
 	if j.Run.Train, err = j.examples(ctx, p, j.Data, tok, in.ref); err != nil {
 		return nil, err
 	}
@@ -141,11 +149,7 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 			return nil, err
 		}
 	}
-	in.train = DataIdentity{Path: abs(j.Data)}
-	if in.identity, err = j.identity(in, p); err != nil {
-		return nil, err
-	}
-	in.train.SHA256 = in.identity.Hash("data")
+	in.train = DataIdentity{Path: abs(j.Data), SHA256: in.identity.Hash("data")}
 	return in, nil
 }
 

@@ -106,7 +106,14 @@ func (e *ChangedError) Error() string {
 
 // Check compares the stored key (as Encode wrote it) with want and returns
 // a *ChangedError naming every input that differs, or nil.
-func Check(stored []byte, want *Key) error {
+func Check(stored []byte, want *Key) error { return check(stored, want, false) }
+
+// CheckPart is Check restricted to the inputs want names: a stored key may
+// hold more (a checkpoint's key adds the hyperparameters to the inputs a
+// run knows before it has read its data).
+func CheckPart(stored []byte, want *Key) error { return check(stored, want, true) }
+
+func check(stored []byte, want *Key, part bool) error {
 	var old Key
 	if err := json.Unmarshal(stored, &old); err != nil || old.Inputs == nil {
 		return &ChangedError{Changed: []string{"the stored run identity is not readable (written by another dpokit version)"}}
@@ -117,7 +124,7 @@ func Check(stored []byte, want *Key) error {
 	}
 	names := slices.Sorted(maps.Keys(want.Inputs))
 	for n := range old.Inputs {
-		if _, ok := want.Inputs[n]; !ok {
+		if _, ok := want.Inputs[n]; !ok && !part {
 			names = append(names, n)
 		}
 	}
