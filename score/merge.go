@@ -16,51 +16,11 @@ import (
 // models, data and settings. The merged pairs equal those of one unsharded
 // run.
 func Merge(summaries []string, out, summaryPath string) (*results.Summary, error) {
-	var shards []*results.Summary
-	n := -1
-	for _, p := range summaries {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		var s results.Summary
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil, fmt.Errorf("%s: not a score summary: %w", p, err)
-		}
-		sh, err := results.ParseShard(s.Shard)
-		if err != nil || sh.N < 1 {
-			return nil, fmt.Errorf("%s: not a shard run (shard %q)", p, s.Shard)
-		}
-		i, k := sh.I, sh.N
-		if n == -1 {
-			n = k
-			shards = make([]*results.Summary, n)
-		}
-		if k != n {
-			return nil, fmt.Errorf("%s: shard %s is not one of %d shards", p, s.Shard, n)
-		}
-		if shards[i] != nil {
-			return nil, fmt.Errorf("%s: shard %s given twice", p, s.Shard)
-		}
-		if s.Out == "" {
-			return nil, fmt.Errorf("%s: the shard wrote its pairs to stdout; merge needs runs with --out", p)
-		}
-		for _, o := range shards {
-			if o != nil && o.Settings != s.Settings {
-				return nil, fmt.Errorf("%s: run with other models, data or settings than the other shards", p)
-			}
-		}
-		shards[i] = &s
+	shards, err := readShards(summaries)
+	if err != nil {
+		return nil, err
 	}
-	for i, s := range shards {
-		if s == nil {
-			return nil, fmt.Errorf("shard %d/%d is missing", i, n)
-		}
-	}
-	var ins []fsutil.Path
-	for _, p := range summaries {
-		ins = append(ins, fsutil.Path{Flag: "shard summary", Path: p})
-	}
+	ins := fsutil.Named("shard summary", summaries...)
 	for _, s := range shards {
 		ins = append(ins, fsutil.Path{Flag: "shard results", Path: s.Out})
 	}
@@ -105,4 +65,50 @@ func Merge(summaries []string, out, summaryPath string) (*results.Summary, error
 		}
 	}
 	return m, nil
+}
+
+// readShards reads the shard summaries and returns them by shard index:
+// every shard of one run, each once.
+func readShards(summaries []string) ([]*results.Summary, error) {
+	if len(summaries) == 0 {
+		return nil, fmt.Errorf("no shard summaries to merge")
+	}
+	var shards []*results.Summary
+	for _, p := range summaries {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var s results.Summary
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, fmt.Errorf("%s: not a score summary: %w", p, err)
+		}
+		sh, err := results.ParseShard(s.Shard)
+		if err != nil || sh.N < 1 {
+			return nil, fmt.Errorf("%s: not a shard run (shard %q)", p, s.Shard)
+		}
+		if shards == nil {
+			shards = make([]*results.Summary, sh.N)
+		}
+		switch {
+		case sh.N != len(shards):
+			return nil, fmt.Errorf("%s: shard %s is not one of %d shards", p, s.Shard, len(shards))
+		case shards[sh.I] != nil:
+			return nil, fmt.Errorf("%s: shard %s given twice", p, s.Shard)
+		case s.Out == "":
+			return nil, fmt.Errorf("%s: the shard wrote its pairs to stdout; merge needs runs with --out", p)
+		}
+		for _, o := range shards {
+			if o != nil && o.Settings != s.Settings {
+				return nil, fmt.Errorf("%s: run with other models, data or settings than the other shards", p)
+			}
+		}
+		shards[sh.I] = &s
+	}
+	for i, s := range shards {
+		if s == nil {
+			return nil, fmt.Errorf("shard %d/%d is missing", i, len(shards))
+		}
+	}
+	return shards, nil
 }
