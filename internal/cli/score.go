@@ -128,11 +128,9 @@ func rewarding(c *cli.Context) (score.Rewarding, error) {
 // pairOptions reads --format, --max-length, --max-prompt-length and --no-eos.
 func pairOptions(c *cli.Context) (dataset.Format, tokenize.PairOptions, error) {
 	var p tokenize.PairOptions
-	f := c.String("format")
-	switch f {
-	case "auto", "explicit", "implicit", "conversational":
-	default:
-		return "", p, usagef("--format %q: want auto, explicit, implicit or conversational", f)
+	f, err := dataset.ParseFormat(c.String("format"))
+	if err != nil {
+		return "", p, usagef("--format: %v", err)
 	}
 	if err := nonNegative(c, "max-length", "max-prompt-length"); err != nil {
 		return "", p, err
@@ -141,7 +139,7 @@ func pairOptions(c *cli.Context) (dataset.Format, tokenize.PairOptions, error) {
 		return "", p, usagef("--max-length 1 leaves no room for a prompt token and a response token: want 0 (no limit) or at least 2")
 	}
 	p = tokenize.PairOptions{MaxLength: c.Int("max-length"), MaxPromptLength: c.Int("max-prompt-length"), NoEOS: c.Bool("no-eos")}
-	return dataset.Format(f), p, nil
+	return f, p, nil
 }
 
 // printSummary prints the table, or with --json the JSON, on stdout (the
