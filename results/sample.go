@@ -65,15 +65,7 @@ func (r Record) Chosen() (Candidate, bool) {
 }
 
 // WriteRecords writes records as JSON lines.
-func WriteRecords(w io.Writer, recs []Record) error {
-	enc := json.NewEncoder(w)
-	for _, r := range recs {
-		if err := enc.Encode(r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func WriteRecords(w io.Writer, recs []Record) error { return writeLines(w, recs) }
 
 // ReadRecords reads a sample or bestofn output file. Every record needs an
 // id (outputs are matched by it), unique in the file, at least one

@@ -183,10 +183,13 @@ func (s *Summary) Table(w io.Writer) error {
 }
 
 // WritePairs writes per-pair results as JSON lines.
-func WritePairs(w io.Writer, rs []Result) error {
+func WritePairs(w io.Writer, rs []Result) error { return writeLines(w, rs) }
+
+// writeLines writes values as JSON lines.
+func writeLines[T any](w io.Writer, vs []T) error {
 	enc := json.NewEncoder(w)
-	for _, r := range rs {
-		if err := enc.Encode(r); err != nil {
+	for _, v := range vs {
+		if err := enc.Encode(v); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"runtime"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/dpokit/dpokit/bestofn"
 	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/models"
+	"github.com/dpokit/dpokit/results"
 	"github.com/dpokit/dpokit/sample"
 	"github.com/dpokit/dpokit/score"
 )
@@ -47,12 +49,7 @@ func sampleCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return withRuntime(ro, &job.Runtime, func() error {
-				ctx, stop := signalContext()
-				defer stop()
-				_, err := job.Run(ctx)
-				return err
-			})
+			return generate(job, &job.Runtime, ro)
 		},
 	}
 }
@@ -76,14 +73,24 @@ func bestofnCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return withRuntime(ro, &job.Runtime, func() error {
-				ctx, stop := signalContext()
-				defer stop()
-				_, err := job.Run(ctx)
-				return err
-			})
+			return generate(job, &job.Runtime, ro)
 		},
 	}
+}
+
+// generator is a generation job: sample's or bestofn's.
+type generator interface {
+	Run(ctx context.Context) ([]results.Record, error)
+}
+
+// generate runs a generation job on a runtime opened into *rt.
+func generate(g generator, rt **models.Runtime, ro models.RuntimeOptions) error {
+	return withRuntime(ro, rt, func() error {
+		ctx, stop := signalContext()
+		defer stop()
+		_, err := g.Run(ctx)
+		return err
+	})
 }
 
 // withRuntime opens ONNX Runtime into *rt for the duration of run.
