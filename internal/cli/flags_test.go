@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -157,5 +158,18 @@ func TestStdoutWriteErrorFails(t *testing.T) {
 	cmd.Stdout = full
 	if err := cmd.Run(); err == nil {
 		t.Fatal("dpokit tokenize > /dev/full exited 0")
+	}
+}
+
+// score --json without --out: stdout holds the summary and nothing else.
+func TestScoreJSONOnStdout(t *testing.T) {
+	code, stdout, stderr := run("score", "--policy", gpt2Policy, "--ref", gpt2Ref, "--data", filepath.Join(dataDir, "pairs.jsonl"), "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var sum results.Summary
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	if err := dec.Decode(&sum); err != nil || sum.Scored != 24 || dec.More() {
+		t.Fatalf("stdout is not one summary (scored %d, err %v): %.200q", sum.Scored, err, stdout)
 	}
 }
