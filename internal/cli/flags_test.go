@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dpokit/dpokit/bestofn"
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/results"
 	"github.com/dpokit/dpokit/score"
@@ -171,5 +173,34 @@ func TestScoreJSONOnStdout(t *testing.T) {
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	if err := dec.Decode(&sum); err != nil || sum.Scored != 24 || dec.More() {
 		t.Fatalf("stdout is not one summary (scored %d, err %v): %.200q", sum.Scored, err, stdout)
+	}
+}
+
+func TestSampleBestofnTrainFlags(t *testing.T) {
+	bj, err := parseWith(t, bestofnCommand(), func(c *cli.Context) (*bestofn.Job, error) {
+		j, _, err := bestofnOptions(c)
+		return j, err
+	}, "--model", "M", "--prompts", "P", "--out", "O", "--n", "4", "--top-p", "0.9", "--stop", "\n\n", "--stop", "x, y", "--stop-token", "7",
+		"--seed", "3", "--rank", "implicit", "--policy", "A", "--ref", "B", "--beta", "0.2", "--length-norm", "avg",
+		"--baseline-out", "BO", "--ref-model", "R", "--resume")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := bj.Options
+	if bj.Model != "M" || bj.Prompts != "P" || bj.Out != "O" || o.N != 4 || o.TopP != 0.9 || o.Seed != 3 || o.Batch != 16 ||
+		!slices.Equal(o.StopStrings, []string{"\n\n", "x, y"}) || !slices.Equal(o.StopTokens, []int{7}) || !bj.Resume || bj.RefModel != "R" ||
+		bj.Rank != "implicit" || bj.Policy != "A" || bj.Ref != "B" || bj.Beta != 0.2 || bj.LengthNorm != "avg" || bj.BaselineOut != "BO" {
+		t.Fatalf("bestofn job %+v", bj)
+	}
+	tj, err := parseWith(t, trainCommand(), trainOptions, "--policy", "P", "--data", "D", "--out", filepath.Join(t.TempDir(), "o"),
+		"--loss", "robust", "--label-smoothing", "0.1", "--lr", "1e-4", "--max-length", "64", "--max-prompt-length", "16",
+		"--no-eos", "--format", "explicit", "--ref-cache", "C", "--epochs", "2", "--grad-accum", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tj.Run.Loss != "robust" || tj.Run.LabelSmoothing != 0.1 || tj.Run.LR != 1e-4 || tj.Run.Epochs != 2 || tj.Run.GradAccum != 2 ||
+		tj.Prep.Pair != (tokenize.PairOptions{MaxLength: 64, MaxPromptLength: 16, NoEOS: true}) || tj.Prep.DataOpts.Format != dataset.Explicit ||
+		tj.Prep.RefCache != "C" || tj.Reference == nil {
+		t.Fatalf("train job %+v", tj)
 	}
 }

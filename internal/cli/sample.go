@@ -28,7 +28,7 @@ func samplingFlags(defaultN int) []cli.Flag {
 		&cli.Float64Flag{Name: "top-p", Value: 1, Usage: "nucleus sampling (1: off)"},
 		&cli.Float64Flag{Name: "min-p", Usage: "drop tokens less likely than MIN-P × the most likely (0: off)"},
 		&cli.Float64Flag{Name: "repetition-penalty", Value: 1, Usage: "Hugging Face repetition penalty (1: off)"},
-		&cli.StringSliceFlag{Name: "stop", Usage: "stop string (repeatable)"},
+		&cli.StringSliceFlag{Name: "stop", KeepSpace: true, Usage: "stop string (repeatable; kept as given, spaces, newlines and commas included)"},
 		&cli.IntSliceFlag{Name: "stop-token", Usage: "stop token id (repeatable); EOS ids of generation_config.json always stop"},
 		&cli.Uint64Flag{Name: "seed", Value: 0, Usage: "random seed: same seed, same output, whatever --batch"},
 		&cli.IntFlag{Name: "batch", Value: 16, Usage: "sequences decoded together"},
