@@ -16,6 +16,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/support/exceptions"
 	"github.com/gomlx/onnx-gomlx/onnx"
 	"github.com/gomlx/onnx-gomlx/onnx/parser"
+
+	"github.com/dpokit/dpokit/internal/onnxproto"
+	"github.com/dpokit/dpokit/modeldir"
 )
 
 // LoadOptions control how a policy is imported.
@@ -27,6 +30,10 @@ type LoadOptions struct {
 	// FullLogits computes the logits of every position, as the ONNX graph
 	// does, instead of only those that predict response tokens.
 	FullLogits bool
+	// Signature, when set, names the token ids, attention mask, position
+	// ids and logits as the model directory does (a genai_config.json
+	// included); without it optimum's names are assumed.
+	Signature *modeldir.Signature
 }
 
 // Model is a causal LM imported from ONNX into GoMLX variables.
@@ -37,7 +44,7 @@ type Model struct {
 	// Export writes them as separate initializers.
 	Ties []tie
 
-	file    *onnxFile // the ONNX bytes the weights came from (after untying)
+	file    *onnxproto.Model // the ONNX bytes the weights came from (after untying)
 	om      onnx.Model
 	backend backends.Backend
 	ctx     *mlctx.Context
@@ -84,35 +91,38 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := parseONNX(data)
+	f, err := onnxproto.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m = &Model{Path: path}
-	if len(f.outputs) == 0 {
+	if len(f.Graph.Outputs) == 0 {
 		return nil, fmt.Errorf("%s: graph has no outputs", path)
 	}
-	m.logits = f.outputs[0]
-	for _, o := range f.outputs {
-		if o == "logits" {
-			m.logits = o
+	m.logits = f.Graph.Outputs[0].Name
+	for _, o := range f.Graph.Outputs {
+		if o.Name == "logits" {
+			m.logits = o.Name
 		}
 	}
-	if problems := f.check(m.logits); len(problems) > 0 {
+	if sig := opts.Signature; sig != nil && sig.Logits != "" {
+		m.logits = sig.Logits
+	}
+	if problems := check(f, m.logits); len(problems) > 0 {
 		return nil, &UnsupportedError{File: path, Problems: problems}
 	}
-	if m.Ties = f.ties(); len(m.Ties) > 0 {
-		if data, err = f.untie(m.Ties, func(t *onnxInit) ([]byte, error) { return readTensor(f, filepath.Dir(path), t) }); err != nil {
+	if m.Ties = ties(f); len(m.Ties) > 0 {
+		if data, err = untie(f, filepath.Dir(path), m.Ties); err != nil {
 			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
 		}
-		if f, err = parseONNX(data); err != nil {
+		if f, err = onnxproto.Parse(data); err != nil {
 			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
 		}
 	}
 	m.file = f
-	for _, t := range f.inits {
-		if floatTypes[t.dtype] && t.dtype != onnxFloat && t.elems() > 1 {
-			return nil, &UnsupportedError{File: path, Problems: []string{fmt.Sprintf("initializer %q is not float32 (ONNX type %d): training supports float32 weights", t.name, t.dtype)}}
+	for _, t := range f.Graph.Inits {
+		if onnxproto.IsFloat(t.DType) && t.DType != onnxproto.Float && t.Elems() > 1 {
+			return nil, &UnsupportedError{File: path, Problems: []string{fmt.Sprintf("initializer %q is not float32 (ONNX type %d): training supports float32 weights", t.Name, t.DType)}}
 		}
 	}
 	if m.backend, err = NewBackend(opts.Backend); err != nil {
@@ -135,27 +145,27 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: import into GoMLX: %w", path, err)
 	}
-	if err := m.findInputs(); err != nil {
+	if err := m.findInputs(inputNames(opts.Signature)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	onnxCtx := m.ctx.In(onnx.ModelScope)
-	for _, t := range f.inits {
-		if t.dtype != onnxFloat || t.elems() <= 1 {
+	for _, t := range f.Graph.Inits {
+		if t.DType != onnxproto.Float || t.Elems() <= 1 {
 			continue
 		}
-		v := onnxCtx.GetVariable(strings.ReplaceAll(t.name, mlctx.ScopeSeparator, "|"))
+		v := onnxCtx.GetVariable(strings.ReplaceAll(t.Name, mlctx.ScopeSeparator, "|"))
 		if v == nil {
 			continue // not used by any node
 		}
-		m.params = append(m.params, param{name: t.name, v: v})
+		m.params = append(m.params, param{name: t.Name, v: v})
 	}
 	if len(m.params) == 0 {
 		return nil, fmt.Errorf("%s: no float32 weights to train", path)
 	}
 	if !opts.FullLogits {
-		prod := f.producers()
-		if n := prod[m.logits]; n != nil && n.op == "MatMul" && len(n.inputs) == 2 {
-			m.head = &headNode{hidden: n.inputs[0], weight: n.inputs[1]}
+		prod := f.Producers()
+		if n := prod[m.logits]; n != nil && n.Op == "MatMul" && len(n.Inputs) == 2 {
+			m.head = &headNode{hidden: n.Inputs[0], weight: n.Inputs[1]}
 		}
 	}
 	if err := m.dryRun(); err != nil {
@@ -190,10 +200,26 @@ func NewBackend(config string) (b backends.Backend, err error) {
 	return b, nil
 }
 
-// findInputs classifies the graph inputs: token ids, attention mask,
-// position ids, KV-cache pasts (fed empty) and a merged decoder's
-// use_cache_branch (fed false).
-func (m *Model) findInputs() error {
+// inputNames maps the names of the token ids, attention mask, position ids
+// and use_cache_branch inputs to their kinds: the signature's, else
+// optimum's.
+func inputNames(sig *modeldir.Signature) map[string]inputKind {
+	if sig == nil {
+		sig = &modeldir.Signature{InputIDs: "input_ids", AttentionMask: "attention_mask", PositionIDs: "position_ids", UseCacheBranch: "use_cache_branch"}
+	}
+	out := map[string]inputKind{}
+	for name, k := range map[string]inputKind{sig.InputIDs: inputIDs, sig.AttentionMask: inputMask, sig.PositionIDs: inputPositions, sig.UseCacheBranch: inputCacheBranch} {
+		if name != "" {
+			out[name] = k
+		}
+	}
+	return out
+}
+
+// findInputs classifies the graph inputs by the names given: token ids,
+// attention mask, position ids, KV-cache pasts (fed empty) and a merged
+// decoder's use_cache_branch (fed false).
+func (m *Model) findInputs(named map[string]inputKind) error {
 	names, shs := m.om.Inputs()
 	for i, name := range names {
 		in := modelInput{name: name, shape: shs[i]}
@@ -203,19 +229,14 @@ func (m *Model) findInputs() error {
 				dyn++
 			}
 		}
+		kind, ok := named[name]
 		switch {
-		case name == "input_ids":
-			in.kind = inputIDs
-		case name == "attention_mask":
-			in.kind = inputMask
-		case name == "position_ids":
-			in.kind = inputPositions
-		case name == "use_cache_branch":
-			in.kind = inputCacheBranch
+		case ok:
+			in.kind = kind
 		case in.shape.DType.IsFloat() && in.shape.Rank() >= 3 && dyn == 2:
 			in.kind = inputPast
 		default:
-			return fmt.Errorf("graph input %q %s is neither input_ids, attention_mask, position_ids nor a KV-cache input", name, in.shape)
+			return fmt.Errorf("graph input %q %s is neither the token ids, attention mask, position ids nor a KV-cache input", name, in.shape)
 		}
 		if (in.kind == inputIDs || in.kind == inputMask || in.kind == inputPositions) && (in.shape.Rank() != 2 || !in.shape.DType.IsInt()) {
 			return fmt.Errorf("graph input %q %s: want an integer [batch, sequence] tensor", name, in.shape)

@@ -240,8 +240,11 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 			return ms, err
 		}
 		if l := float64(st[statLoss]); math.IsNaN(l) || math.IsInf(l, 0) {
-			t.clearGrads()
-			return ms, &NonFiniteError{Step: t.step + 1, What: "loss", Value: l}
+			nf := &NonFiniteError{Step: t.step + 1, What: "loss", Value: l}
+			if err := t.clearGrads(); err != nil {
+				return ms, fmt.Errorf("%w; %w", nf, err)
+			}
+			return ms, nf
 		}
 		for i := range sum {
 			sum[i] += float64(st[i])
@@ -278,10 +281,13 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 }
 
 // clearGrads zeroes the accumulators after an aborted step.
-func (t *Trainer) clearGrads() {
+func (t *Trainer) clearGrads() error {
 	for _, a := range t.acc {
-		_ = a.SetValue(tensors.FromShape(a.Shape()))
+		if err := a.SetValue(tensors.FromShape(a.Shape())); err != nil {
+			return fmt.Errorf("clear gradient accumulators: %w", err)
+		}
 	}
+	return nil
 }
 
 func fillMetrics(ms *Metrics, sum []float64, n int) {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/report"
-	"github.com/dpokit/dpokit/score"
+	"github.com/dpokit/dpokit/results"
 )
 
 // cmdBestOfFile writes, from a best-of-N file ranked by the true reward
@@ -155,7 +155,7 @@ func cmdCollect(args []string) error {
 	}
 	e.Reference.RewardSamples = rewards(refSamples)
 	e.Reference.RewardMean, e.Reference.RewardSE = meanSE(e.Reference.RewardSamples)
-	if e.Reference.Model, err = score.Identify(filepath.Join(at("ref"), "model.onnx")); err != nil {
+	if e.Reference.Model, err = results.Identify(filepath.Join(at("ref"), "model.onnx")); err != nil {
 		return err
 	}
 	bon, err := readSamples(at("bon.jsonl"))
@@ -184,7 +184,7 @@ func cmdCollect(args []string) error {
 			return fmt.Errorf("--policies: %q is not NAME=BETA", pb)
 		}
 		p := report.Policy{Name: name, Beta: beta, Loss: "sigmoid"}
-		id, err := score.Identify(filepath.Join(at(name), "model.onnx"))
+		id, err := results.Identify(filepath.Join(at(name), "model.onnx"))
 		if err != nil {
 			return err
 		}
@@ -205,13 +205,13 @@ func cmdCollect(args []string) error {
 			}
 		}
 		p.KLMean, p.KLSE = meanSE(kl)
-		var held score.Summary
+		var held results.Summary
 		if err := readJSON(at(name+"_heldout.json"), &held); err != nil {
 			return err
 		}
 		p.HeldoutAccuracy, p.HeldoutAccuracySE = held.Accuracy, held.AccuracyStdErr
 		for file, into := range map[string]**report.Rate{"_wr_ref.json": &p.WinRateVsRef, "_wr_bon.json": &p.WinRateVsBestOfN} {
-			var w score.WinRate
+			var w results.WinRate
 			if err := readJSON(at(name+file), &w); err != nil {
 				return err
 			}

@@ -1,17 +1,18 @@
-package score
+package tokenize
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
 	"github.com/dpokit/dpokit/dataset"
-	"github.com/dpokit/dpokit/tokenize"
 )
 
-// Encoded is a pair as token ids. Chosen and Rejected are the response
-// tokens only; the sequence scored is Prompt followed by each.
+// Encoded is a preference pair as token ids, the one form score and train
+// share. Chosen and Rejected are the response tokens only; the sequence
+// scored or trained on is Prompt followed by each.
 type Encoded struct {
 	Index            int // position in the input
 	ID               string
@@ -19,18 +20,34 @@ type Encoded struct {
 	Prompt           []int
 	Chosen           []int
 	Rejected         []int
-	Truncated        bool // --max-length / --max-prompt-length cut something
+	Truncated        bool // MaxLength / MaxPromptLength cut something
 	BoundaryMismatch bool // tokenizing prompt+response jointly gives other ids
 }
 
-// Tokenization holds the settings that turn text into ids.
-type Tokenization struct {
+// TruncatedToEqual reports whether truncation left both responses equal:
+// the pair then carries no preference (its DPO gradient is zero).
+func (e Encoded) TruncatedToEqual() bool {
+	return e.Truncated && slices.Equal(e.Chosen, e.Rejected)
+}
+
+// PairOptions hold the settings that turn a pair's text into ids.
+type PairOptions struct {
 	MaxLength       int  // prompt+response tokens; 0 = no limit
 	MaxPromptLength int  // prompt tokens kept (the end); 0 = no limit
 	NoEOS           bool // do not append the EOS token to responses
 	AllowEmpty      bool // an empty response is scored as EOS alone (judging generated text)
 	Context         int  // the model's context length; 0 = unknown
 	Vocab           int  // the models' vocabulary size
+}
+
+// ForModel returns the options with the model's vocabulary size and, when
+// Context is not set, its context length (0: unknown).
+func (t PairOptions) ForModel(vocab, context int) PairOptions {
+	t.Vocab = vocab
+	if t.Context == 0 {
+		t.Context = context
+	}
+	return t
 }
 
 // ErrEmptyResponse, ErrTooLong and ErrNoContext describe pairs that cannot be scored.
@@ -46,7 +63,7 @@ var (
 // prompt/response boundary is exact by construction. Where tokenizing the
 // joint text would have merged tokens across the boundary the pair is marked
 // BoundaryMismatch (counted in the summary) and scored as concatenated.
-func (t Tokenization) Encode(tok *tokenize.Tokenizer, p dataset.Pair, index int) (Encoded, error) {
+func (t PairOptions) Encode(tok *Tokenizer, p dataset.Pair, index int) (Encoded, error) {
 	e := Encoded{Index: index, ID: p.ID, Line: p.Line}
 	bad := func(field string, err error) (Encoded, error) {
 		return e, &dataset.RecordError{Line: p.Line, Field: field, Err: fmt.Errorf("id %s: %w", p.ID, err)}
@@ -109,7 +126,7 @@ func (t Tokenization) Encode(tok *tokenize.Tokenizer, p dataset.Pair, index int)
 // truncate applies TRL's rule: when the prompt plus the longer response
 // exceeds MaxLength, first keep the last MaxPromptLength prompt tokens, then
 // cut the responses to what is left.
-func (t Tokenization) truncate(e *Encoded) {
+func (t PairOptions) truncate(e *Encoded) {
 	if t.MaxPromptLength > 0 && len(e.Prompt) > t.MaxPromptLength {
 		e.Prompt = e.Prompt[len(e.Prompt)-t.MaxPromptLength:]
 		e.Truncated = true
@@ -136,23 +153,16 @@ func (t Tokenization) truncate(e *Encoded) {
 // renderConversation renders the conversation with the chat template and
 // returns the prompt text (with the generation prompt) and each response as
 // the text the full conversation adds after it.
-func renderConversation(tok *tokenize.Tokenizer, p dataset.Pair) (prompt, chosen, rejected string, err error) {
+func renderConversation(tok *Tokenizer, p dataset.Pair) (prompt, chosen, rejected string, err error) {
 	if !tok.HasChatTemplate() {
 		return "", "", "", errors.New("conversational record but the tokenizer has no chat_template")
 	}
-	msgs := func(ms []dataset.Message) []tokenize.Message {
-		out := make([]tokenize.Message, len(ms))
-		for i, m := range ms {
-			out[i] = tokenize.Message{Role: m.Role, Content: m.Content}
-		}
-		return out
-	}
-	pm := msgs(p.PromptMessages)
+	pm := messages(p.PromptMessages)
 	if prompt, err = tok.ApplyChatTemplate(pm, true); err != nil {
 		return
 	}
 	suffix := func(resp []dataset.Message) (string, error) {
-		full, err := tok.ApplyChatTemplate(append(slices.Clip(pm), msgs(resp)...), false)
+		full, err := tok.ApplyChatTemplate(append(slices.Clip(pm), messages(resp)...), false)
 		if err != nil {
 			return "", err
 		}
@@ -166,4 +176,76 @@ func renderConversation(tok *tokenize.Tokenizer, p dataset.Pair) (prompt, chosen
 	}
 	rejected, err = suffix(p.RejectedMessages)
 	return
+}
+
+func messages(ms []dataset.Message) []Message {
+	out := make([]Message, len(ms))
+	for i, m := range ms {
+		out[i] = Message{Role: m.Role, Content: m.Content}
+	}
+	return out
+}
+
+// PromptText renders a prompt record as the text a model continues: its
+// text, or its messages through the chat template with the generation
+// prompt.
+func (t *Tokenizer) PromptText(p dataset.Prompt) (string, error) {
+	if !p.Conversational() {
+		return p.Text, nil
+	}
+	if !t.HasChatTemplate() {
+		return "", errors.New("the prompt has messages but the tokenizer has no chat_template")
+	}
+	return t.ApplyChatTemplate(messages(p.Messages), true)
+}
+
+// PairCounts are what encoding a dataset noticed.
+type PairCounts struct {
+	BoundaryMismatches int // joint tokenization would merge tokens across the boundary
+	Truncated          int // MaxLength / MaxPromptLength cut something
+	TruncatedToEqual   int // truncation left both responses equal
+}
+
+// EncodePairs encodes the pairs read from file; index0 is the position of
+// pairs[0] in the file. A pair that cannot be encoded fails the call (its
+// *dataset.RecordError names file, line and field) or, with skipInvalid,
+// is listed among the skipped. Every skip and every pair that truncation
+// left without a preference is logged as a warning, and the counts once.
+func EncodePairs(tok *Tokenizer, opts PairOptions, file string, pairs []dataset.Pair, index0 int, skipInvalid bool) ([]Encoded, PairCounts, []dataset.Skipped, error) {
+	var c PairCounts
+	var skipped []dataset.Skipped
+	out := make([]Encoded, 0, len(pairs))
+	for i, p := range pairs {
+		e, err := opts.Encode(tok, p, index0+i)
+		if err != nil {
+			var re *dataset.RecordError
+			if errors.As(err, &re) {
+				re.File = file
+			}
+			if !skipInvalid {
+				return nil, c, nil, err
+			}
+			s := dataset.Skipped{Line: p.Line, ID: p.ID, Reason: err.Error()}
+			s.Log(file)
+			skipped = append(skipped, s)
+			continue
+		}
+		if e.BoundaryMismatch {
+			c.BoundaryMismatches++
+		}
+		if e.Truncated {
+			c.Truncated++
+		}
+		if e.TruncatedToEqual() {
+			c.TruncatedToEqual++
+			slog.Warn("truncation left both responses equal: the pair carries no preference", "file", file, "line", p.Line, "id", p.ID,
+				"max_length", opts.MaxLength, "max_prompt_length", opts.MaxPromptLength)
+		}
+		out = append(out, e)
+	}
+	if c.Truncated > 0 {
+		slog.Info("truncated pairs", "file", file, "truncated", c.Truncated, "of", len(out), "left_equal", c.TruncatedToEqual,
+			"max_length", opts.MaxLength, "max_prompt_length", opts.MaxPromptLength)
+	}
+	return out, c, skipped, nil
 }

@@ -1,14 +1,13 @@
-package models
+package modeldir
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
+const modelsDir = "../testdata/models"
 
 func TestSignatureOfTestModels(t *testing.T) {
 	for _, tc := range []struct {
@@ -20,7 +19,7 @@ func TestSignatureOfTestModels(t *testing.T) {
 		{"llama-ref", 2, 2, 8, 32064},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
-			d, err := OpenDir(filepath.Join(modelsDir, tc.dir))
+			d, err := Open(filepath.Join(modelsDir, tc.dir))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +41,7 @@ func TestSignatureOfTestModels(t *testing.T) {
 }
 
 func TestGenAIStackedLayout(t *testing.T) {
-	d, err := OpenDir(filepath.Join(modelsDir, "llama-genai"))
+	d, err := Open(filepath.Join(modelsDir, "llama-genai"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +72,7 @@ func TestGenAISeparateTemplates(t *testing.T) {
 		"inputs": {"input_ids": "input_ids", "attention_mask": "attention_mask", "position_ids": "position_ids",
 			"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"},
 		"outputs": {"logits": "logits", "present_key_names": "present.%d.key", "present_value_names": "present.%d.value"}}}}`), 0o644)
-	d, err := OpenDir(dir)
+	d, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,18 +92,10 @@ func TestOpenDirErrors(t *testing.T) {
 		"garbage": {garbage, "not a valid ONNX model"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := OpenDir(tc.dir)
+			_, err := Open(tc.dir)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
-	}
-}
-
-func TestFindLibraryExplicitMissing(t *testing.T) {
-	_, err := FindLibrary("/nonexistent/libonnxruntime.so")
-	var ml *MissingLibraryError
-	if !errors.As(err, &ml) || !strings.Contains(ml.Hint(), "make ort") {
-		t.Fatalf("err = %v, want MissingLibraryError with a hint", err)
 	}
 }

@@ -1,4 +1,4 @@
-package models
+package modeldir
 
 import (
 	"fmt"
@@ -44,7 +44,7 @@ type FileSize struct {
 }
 
 // Describe collects the Info of an opened directory.
-func Describe(d *Dir) Info {
+func Describe(d *Dir) (Info, error) {
 	s := d.Signature
 	in := Info{Path: d.Path, ONNX: d.ONNX, ModelType: d.ConfigString("model_type"), Vocab: s.Vocab,
 		Layers: s.Layers, KVHeads: s.KVHeads, HeadDim: s.HeadDim, KVLayout: s.Layout,
@@ -86,22 +86,43 @@ func Describe(d *Dir) Info {
 		}
 	}
 	sort.Strings(in.CustomDomains)
-	entries, _ := os.ReadDir(d.Path)
-	for _, e := range entries {
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-			in.Files = append(in.Files, FileSize{Name: e.Name(), Bytes: fi.Size()})
-		}
+	files, err := listFiles(d.Path, d.Path)
+	if err != nil {
+		return in, err
 	}
+	in.Files = files
 	if sub := filepath.Dir(d.ONNX); sub != filepath.Clean(d.Path) {
-		entries, _ := os.ReadDir(sub)
-		for _, e := range entries {
-			if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-				rel, _ := filepath.Rel(d.Path, filepath.Join(sub, e.Name()))
-				in.Files = append(in.Files, FileSize{Name: rel, Bytes: fi.Size()})
+		more, err := listFiles(d.Path, sub)
+		if err != nil {
+			return in, err
+		}
+		in.Files = append(in.Files, more...)
+	}
+	return in, nil
+}
+
+// listFiles lists the regular files of dir (not recursively), named
+// relative to root.
+func listFiles(root, dir string) ([]FileSize, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []FileSize
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		if fi.Mode().IsRegular() {
+			rel, err := filepath.Rel(root, filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, err
 			}
+			out = append(out, FileSize{Name: rel, Bytes: fi.Size()})
 		}
 	}
-	return in
+	return out, nil
 }
 
 // WriteText prints the Info as an aligned report.
