@@ -29,7 +29,7 @@ type configs struct {
 	bosToken, eosToken string
 	eosTokens          []string
 	addBOS, addEOS     *bool
-	chatTemplate       string
+	chat               *chatTemplate // nil without a chat_template
 	specialTokens      []string
 }
 
@@ -109,7 +109,8 @@ type specialTokensMap struct {
 func readConfigs(dir string) (*configs, error) {
 	cfg := &configs{}
 	var tc tokenizerConfig
-	okTC, err := readOptionalJSON(filepath.Join(dir, "tokenizer_config.json"), &tc)
+	tcPath := filepath.Join(dir, "tokenizer_config.json")
+	okTC, err := readOptionalJSON(tcPath, &tc)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,9 @@ func readConfigs(dir string) (*configs, error) {
 		cfg.eosToken = string(tc.EOSToken)
 		cfg.addBOS = tc.AddBOSToken
 		cfg.addEOS = tc.AddEOSToken
-		cfg.chatTemplate = string(tc.ChatTemplate)
+		if tc.ChatTemplate != "" { // parsed when first used
+			cfg.chat = newChatTemplate(tcPath, string(tc.ChatTemplate), chatTokens(&tc, &sm))
+		}
 	}
 	if okSM {
 		if cfg.bosToken == "" {
