@@ -188,3 +188,46 @@ func chatTokens(tc *tokenizerConfig, sm *specialTokensMap) map[string]string {
 	}
 	return out
 }
+
+// UnmarshalJSON reads a chat request as JSON: {"messages": [...],
+// "add_generation_prompt": bool, "tools": [...]}; any other field becomes a
+// template variable (as apply_chat_template's keyword arguments do).
+func (c *Chat) UnmarshalJSON(b []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	*c = Chat{Vars: map[string]json.RawMessage{}}
+	for k, v := range fields {
+		switch k {
+		case "messages":
+			if !isJSONArray(v) {
+				return fmt.Errorf("field \"messages\": want a list of message objects")
+			}
+			c.Messages = v
+		case "tools":
+			if string(v) == "null" {
+				continue
+			}
+			if !isJSONArray(v) {
+				return fmt.Errorf("field \"tools\": want a list")
+			}
+			c.Tools = v
+		case "add_generation_prompt":
+			if err := json.Unmarshal(v, &c.AddGenerationPrompt); err != nil {
+				return fmt.Errorf("field \"add_generation_prompt\": want true or false")
+			}
+		default:
+			c.Vars[k] = v
+		}
+	}
+	if c.Messages == nil {
+		return fmt.Errorf("field \"messages\": missing")
+	}
+	return nil
+}
+
+func isJSONArray(raw json.RawMessage) bool {
+	var a []json.RawMessage
+	return json.Unmarshal(raw, &a) == nil && a != nil
+}

