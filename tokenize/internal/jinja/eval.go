@@ -27,8 +27,13 @@ func (e *env) lookup(name string) Value {
 func (e *env) set(name string, v Value) { e.vars[name] = v }
 
 type interp struct {
-	now time.Time
+	now   time.Time
+	depth int // macro calls in progress
 }
+
+// maxDepth bounds macro recursion, which JavaScript ends with a stack
+// overflow error and Go would end with a crash.
+const maxDepth = 500
 
 // control is the panic value of {% break %} and {% continue %}.
 type control struct{ brk bool }
@@ -695,6 +700,10 @@ func isArray(v Value) bool {
 func (in *interp) macro(n *macroNode, e *env) {
 	special := accessedSpecials(n.params, n.body)
 	e.set(n.name, &funcV{fn: func(in *interp, args []Value, scope *env) Value {
+		if in.depth++; in.depth > maxDepth {
+			raise("Maximum call stack size exceeded")
+		}
+		defer func() { in.depth-- }()
 		ms := newEnv(scope)
 		in.bindParams("'"+n.name+"'", n.params, special, args, ms)
 		return strV(in.render(n.body, ms))

@@ -112,7 +112,7 @@ func stringFilter(x strV, name string) Value {
 	case "trim":
 		return strV(jsTrim(string(x)))
 	case "indent":
-		return strV(indent(string(x), strings.Repeat(" ", 4), false, false))
+		return strV(indent(string(x), "    ", false, false))
 	case "join", "string":
 		return x
 	case "int":
@@ -235,7 +235,7 @@ func (in *interp) callFilter(v Value, name string, argNodes []node, e *env) Valu
 			}
 			first := truthy(kwOrArg(args, kw, 1, "first", boolV(false)))
 			blank := truthy(kwOrArg(args, kw, 2, "blank", boolV(false)))
-			return strV(indent(string(x), strings.Repeat(" ", int(width)), first, blank))
+			return strV(indent(string(x), spaces(float64(width)), first, blank))
 		case "replace":
 			return builtin(x, "replace").(*funcV).fn(in, append(args, kw), e)
 		}
@@ -591,4 +591,15 @@ func runTest(name string, v Value, extra []Value) bool {
 	}
 	raise("Unknown test: %s", name)
 	return false
+}
+
+// maxRepeat keeps " ".repeat(n) within JavaScript's string length limit.
+const maxRepeat = 1 << 20
+
+// spaces is JavaScript's " ".repeat(n), which refuses negative counts.
+func spaces(n float64) string {
+	if n < 0 || n > maxRepeat || n != math.Trunc(n) {
+		raise("Invalid count value: %s", jsNumber(n))
+	}
+	return strings.Repeat(" ", int(n))
 }

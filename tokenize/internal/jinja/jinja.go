@@ -22,7 +22,6 @@ package jinja
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"time"
 )
 
@@ -94,10 +93,8 @@ func recovered(r any) error {
 		return x
 	case control:
 		return fmt.Errorf("break or continue outside a loop")
-	case runtime.Error:
-		return fmt.Errorf("internal error: %v", x)
 	}
-	panic(r)
+	return fmt.Errorf("internal error: %v", r)
 }
 
 func globals(in *interp) map[string]Value {
@@ -209,7 +206,7 @@ func rangeFunc(args []Value) Value {
 	}
 	var out []Value
 	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
-		if len(out) >= 1<<24 {
+		if len(out) >= 1<<20 {
 			raise("range() too long")
 		}
 		out = append(out, numberValue(i))

@@ -36,13 +36,13 @@ func writeJSON(b *strings.Builder, v Value, o jsonOptions, depth int) {
 	switch {
 	case o.customSep:
 		itemSep, keySep = o.itemSep, o.keySep
-	case o.indent > 0:
+	case o.indent != 0:
 		itemSep = ","
 	}
 	pad := func(d int) {
-		if o.indent > 0 {
+		if o.indent != 0 {
 			b.WriteByte('\n')
-			b.WriteString(strings.Repeat(" ", o.indent*d))
+			b.WriteString(spaces(float64(o.indent * d)))
 		}
 	}
 	switch x := v.(type) {
