@@ -99,6 +99,9 @@ func checkChatGolden(t *testing.T, g *chatGolden, templates map[string]*ChatTemp
 	for i, c := range cases.Conversations {
 		convs[c.Name] = i
 	}
+	if g.Jinja != "0.5.11" {
+		t.Fatalf("goldens made by @huggingface/jinja %s, want the pinned 0.5.11", g.Jinja)
+	}
 	seen := map[string]int{}
 	for _, r := range g.Results {
 		ct, ok := templates[r.Template]

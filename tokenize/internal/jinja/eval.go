@@ -831,63 +831,62 @@ func walk(v any, f func(node)) {
 		return
 	}
 	f(v)
-	switch n := v.(type) {
-	case *setNode:
-		walk(n.value, f)
-		walk(n.body, f)
-	case *ifNode:
-		walk(n.test, f)
-		walk(n.body, f)
-		walk(n.alt, f)
-	case *forNode:
-		walk(n.iter, f)
-		walk(n.body, f)
-		walk(n.alt, f)
-	case *macroNode:
-		walk(n.body, f)
-	case *callBlockNode:
-		walk(n.call, f)
-		walk(n.body, f)
-	case *filterBlockNode:
-		walk(n.filter, f)
-		walk(n.body, f)
-	case *arrayLit:
-		walk(n.items, f)
-	case *tupleLit:
-		walk(n.items, f)
-	case *objectLit:
-		walk(n.keys, f)
-		walk(n.values, f)
-	case *member:
-		walk(n.obj, f)
-		if n.computed {
-			walk(n.prop, f)
-		}
-	case *sliceExpr:
-		walk([]node{n.start, n.stop, n.step}, f)
-	case *callExpr:
-		walk(n.callee, f)
-		walk(n.args, f)
-	case *binary:
-		walk([]node{n.l, n.r}, f)
-	case *unary:
-		walk(n.x, f)
-	case *filterExpr:
-		walk(n.x, f)
-		if c, ok := n.filter.(*callExpr); ok {
-			walk(c.args, f)
-		}
-	case *testExpr:
-		walk(n.x, f)
-	case *selectExpr:
-		walk([]node{n.lhs, n.test}, f)
-	case *ternary:
-		walk([]node{n.cond, n.yes, n.no}, f)
-	case *kwArg:
-		walk(n.value, f)
-	case *spreadArg:
-		walk(n.x, f)
-	case *kwSpreadArg:
-		walk(n.x, f)
+	for _, c := range children(v) {
+		walk(c, f)
 	}
+}
+
+// children lists the nodes and node slices directly under n.
+func children(n node) []any {
+	switch n := n.(type) {
+	case *setNode:
+		return []any{n.value, n.body}
+	case *ifNode:
+		return []any{n.test, n.body, n.alt}
+	case *forNode:
+		return []any{n.iter, n.body, n.alt}
+	case *macroNode:
+		return []any{n.body}
+	case *callBlockNode:
+		return []any{n.call, n.body}
+	case *filterBlockNode:
+		return []any{n.filter, n.body}
+	case *arrayLit:
+		return []any{n.items}
+	case *tupleLit:
+		return []any{n.items}
+	case *objectLit:
+		return []any{n.keys, n.values}
+	case *member:
+		if n.computed {
+			return []any{n.obj, n.prop}
+		}
+		return []any{n.obj}
+	case *sliceExpr:
+		return []any{n.start, n.stop, n.step}
+	case *callExpr:
+		return []any{n.callee, n.args}
+	case *binary:
+		return []any{n.l, n.r}
+	case *unary:
+		return []any{n.x}
+	case *filterExpr:
+		if c, ok := n.filter.(*callExpr); ok {
+			return []any{n.x, c.args}
+		}
+		return []any{n.x}
+	case *testExpr:
+		return []any{n.x}
+	case *selectExpr:
+		return []any{n.lhs, n.test}
+	case *ternary:
+		return []any{n.cond, n.yes, n.no}
+	case *kwArg:
+		return []any{n.value}
+	case *spreadArg:
+		return []any{n.x}
+	case *kwSpreadArg:
+		return []any{n.x}
+	}
+	return nil
 }

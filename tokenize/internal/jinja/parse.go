@@ -372,23 +372,40 @@ func (p *parser) expression() node {
 	return a
 }
 
-func (p *parser) or() node {
-	l := p.and()
-	for p.isIdent("or") {
-		p.pos++
-		l = &binary{op: "or", l: l, r: p.and()}
+// leftAssoc parses operand (op operand)..., left-associative; op consumes
+// and returns the operator at the cursor, if any.
+func (p *parser) leftAssoc(operand func() node, op func() (string, bool)) node {
+	l := operand()
+	for {
+		o, ok := op()
+		if !ok {
+			return l
+		}
+		l = &binary{op: o, l: l, r: operand()}
 	}
-	return l
 }
 
-func (p *parser) and() node {
-	l := p.not()
-	for p.isIdent("and") {
+func (p *parser) keyword(name string) func() (string, bool) {
+	return func() (string, bool) {
+		if !p.isIdent(name) {
+			return "", false
+		}
 		p.pos++
-		l = &binary{op: "and", l: l, r: p.not()}
+		return name, true
 	}
-	return l
 }
+
+func (p *parser) symbol(typ tokType) func() (string, bool) {
+	return func() (string, bool) {
+		if !p.is(typ) {
+			return "", false
+		}
+		return p.next().val, true
+	}
+}
+
+func (p *parser) or() node  { return p.leftAssoc(p.and, p.keyword("or")) }
+func (p *parser) and() node { return p.leftAssoc(p.not, p.keyword("and")) }
 
 func (p *parser) not() node {
 	if p.isIdent("not") {
@@ -398,52 +415,26 @@ func (p *parser) not() node {
 	return p.comparison()
 }
 
+// comparison: membership (in, not in) has the precedence of comparisons.
 func (p *parser) comparison() node {
-	l := p.additive()
-	for {
-		var op string
+	return p.leftAssoc(p.additive, func() (string, bool) {
 		switch {
 		case p.isIdent("not", "in"):
-			op = "not in"
 			p.pos += 2
+			return "not in", true
 		case p.isIdent("in"):
-			op = "in"
 			p.pos++
-		case p.is(tComparison):
-			op = p.next().val
-		default:
-			return l
+			return "in", true
 		}
-		l = &binary{op: op, l: l, r: p.additive()}
-	}
+		return p.symbol(tComparison)()
+	})
 }
 
-func (p *parser) additive() node {
-	l := p.multiplicative()
-	for p.is(tAdditive) {
-		op := p.next().val
-		l = &binary{op: op, l: l, r: p.multiplicative()}
-	}
-	return l
-}
+func (p *parser) additive() node       { return p.leftAssoc(p.multiplicative, p.symbol(tAdditive)) }
+func (p *parser) multiplicative() node { return p.leftAssoc(p.power, p.symbol(tMultiplicative)) }
 
-func (p *parser) multiplicative() node {
-	l := p.power()
-	for p.is(tMultiplicative) {
-		op := p.next().val
-		l = &binary{op: op, l: l, r: p.power()}
-	}
-	return l
-}
-
-func (p *parser) power() node {
-	l := p.test()
-	for p.is(tPower) {
-		p.pos++
-		l = &binary{op: "**", l: l, r: p.test()}
-	}
-	return l
-}
+// power: unlike Python, Jinja's ** is left-associative.
+func (p *parser) power() node { return p.leftAssoc(p.test, p.symbol(tPower)) }
 
 func (p *parser) test() node {
 	x := p.filter()

@@ -330,41 +330,38 @@ func jsToNumber(s string) float64 {
 
 // decimalLiteral reports whether s is [+-](digits[.digits]|.digits)[e[+-]digits].
 func decimalLiteral(s string) bool {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
+	i := skipSign(s, 0)
+	j := skipDigits(s, i)
+	digits := j - i
+	if j < len(s) && s[j] == '.' {
+		k := skipDigits(s, j+1)
+		digits += k - j - 1
+		j = k
 	}
-	intDigits := 0
-	for i < len(s) && isDigit(s[i]) {
-		i++
-		intDigits++
-	}
-	fracDigits := 0
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && isDigit(s[i]) {
-			i++
-			fracDigits++
-		}
-	}
-	if intDigits+fracDigits == 0 {
+	if digits == 0 {
 		return false
 	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		expDigits := 0
-		for i < len(s) && isDigit(s[i]) {
-			i++
-			expDigits++
-		}
-		if expDigits == 0 {
+	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+		k := skipSign(s, j+1)
+		if j = skipDigits(s, k); j == k {
 			return false
 		}
 	}
-	return i == len(s)
+	return j == len(s)
+}
+
+func skipSign(s string, i int) int {
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		return i + 1
+	}
+	return i
+}
+
+func skipDigits(s string, i int) int {
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
 }
 
 // utf16Len is a string's length in UTF-16 code units (JavaScript's length).
