@@ -515,8 +515,8 @@ func sliceIndexes(n int, start, stop, step *int) []int {
 			b = min(*stop, n-1)
 		}
 	}
-	if st == 0 { // the reference loops forever; refuse instead
-		raise("slice step cannot be zero")
+	if st == 0 { // the reference's loop condition 0*i < 0*stop never holds
+		return nil
 	}
 	var out []int
 	for i := a; (st > 0 && i < b) || (st < 0 && i > b); i += st {
