@@ -37,6 +37,8 @@ type ChatTemplate struct {
 	source string
 	tokens map[string]string // bos_token, eos_token, unk_token, pad_token
 
+	readErr error // a chat_template value this package cannot read
+
 	once   sync.Once
 	parsed *jinja.Template
 	err    error
@@ -106,6 +108,10 @@ func (c *ChatTemplate) render(msgs []Message, addGenerationPrompt bool) (string,
 
 func (c *ChatTemplate) template() (*jinja.Template, error) {
 	c.once.Do(func() {
+		if c.readErr != nil {
+			c.err = fmt.Errorf("chat template of %s: %w", c.file, c.readErr)
+			return
+		}
 		c.parsed, c.err = jinja.Parse(c.source)
 		if c.err != nil {
 			c.err = fmt.Errorf("chat template of %s does not parse: %w", c.file, c.err)
@@ -230,4 +236,57 @@ func (c *Chat) UnmarshalJSON(b []byte) error {
 func isJSONArray(raw json.RawMessage) bool {
 	var a []json.RawMessage
 	return json.Unmarshal(raw, &a) == nil && a != nil
+}
+
+// chatTemplateValue is the chat_template of tokenizer_config.json: a string,
+// or a list of named templates of which "default" is used. A value it cannot
+// use is kept as an error for the template's first use, so that it never
+// stops loading the tokenizer.
+type chatTemplateValue struct {
+	source string
+	err    error
+	set    bool
+}
+
+func (v *chatTemplateValue) UnmarshalJSON(b []byte) error {
+	var s *string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*v = chatTemplateValue{source: deref(s), set: s != nil && *s != ""}
+		return nil
+	}
+	var list []struct {
+		Name     string `json:"name"`
+		Template string `json:"template"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		*v = chatTemplateValue{set: true, err: fmt.Errorf("chat_template: want a string or a list of {name, template}: %w", err)}
+		return nil
+	}
+	for _, t := range list {
+		if t.Name == "default" {
+			*v = chatTemplateValue{source: t.Template, set: true}
+			return nil
+		}
+	}
+	if len(list) > 0 {
+		*v = chatTemplateValue{set: true, err: fmt.Errorf("chat_template: list has no template named \"default\"")}
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// template is the value's ChatTemplate, nil when there is none.
+func (v chatTemplateValue) template(file string, tokens map[string]string) *ChatTemplate {
+	if !v.set {
+		return nil
+	}
+	c := newChatTemplate(file, v.source, tokens)
+	c.readErr = v.err
+	return c
 }

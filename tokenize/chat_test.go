@@ -255,12 +255,26 @@ func ensureTokenizerCache(t *testing.T) {
 // TestChatTemplateLazy: a template is parsed when first used, so one that
 // does not parse leaves tokenization working and chat use names the file.
 func TestChatTemplateLazy(t *testing.T) {
+	for _, c := range []struct{ template, err string }{
+		{`"{% for m in messages %}{{ m.content }"`, "does not parse"},
+		{`[{"name": "tool_use", "template": "T"}]`, `no template named "default"`},
+		{`7`, "want a string or a list"},
+	} {
+		checkLazyTemplate(t, c.template, c.err)
+	}
+	if _, err := LoadChatTemplate(filepath.Join(testdata, "gpt2")); !errors.Is(err, ErrNoChatTemplate) {
+		t.Errorf("LoadChatTemplate(gpt2) = %v, want ErrNoChatTemplate", err)
+	}
+}
+
+func checkLazyTemplate(t *testing.T, template, wantErr string) {
+	t.Helper()
 	dir := copyDir(t, "gpt2", map[string]string{
-		"tokenizer_config.json": `{"eos_token": "<|endoftext|>", "chat_template": "{% for m in messages %}{{ m.content }"}`,
+		"tokenizer_config.json": `{"eos_token": "<|endoftext|>", "chat_template": ` + template + `}`,
 	})
 	tk, err := Load(dir)
 	if err != nil {
-		t.Fatalf("Load with an unparsable chat template: %v", err)
+		t.Fatalf("Load with chat_template %s: %v", template, err)
 	}
 	want := loadFamily(t, "gpt2")
 	for _, s := range []string{"Hello world", "<|endoftext|> and more"} {
@@ -273,14 +287,11 @@ func TestChatTemplateLazy(t *testing.T) {
 	if !tk.HasChatTemplate() {
 		t.Errorf("HasChatTemplate = false for a config with a chat_template")
 	}
-	for range 2 { // the parse error is kept, not retried into a different one
+	for range 2 { // the error is kept, not retried into a different one
 		_, err = tk.ApplyChatTemplate([]Message{{Role: "user", Content: "hi"}}, true)
-		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "tokenizer_config.json")) || !strings.Contains(err.Error(), "does not parse") {
-			t.Errorf("ApplyChatTemplate = %v; want a parse error naming %s", err, filepath.Join(dir, "tokenizer_config.json"))
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "tokenizer_config.json")) || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("chat_template %s: ApplyChatTemplate = %v; want %q naming %s", template, err, wantErr, filepath.Join(dir, "tokenizer_config.json"))
 		}
-	}
-	if _, err := LoadChatTemplate(filepath.Join(testdata, "gpt2")); !errors.Is(err, ErrNoChatTemplate) {
-		t.Errorf("LoadChatTemplate(gpt2) = %v, want ErrNoChatTemplate", err)
 	}
 }
 

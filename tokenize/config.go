@@ -55,37 +55,6 @@ func (v *tokenValue) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// chatTemplateValue is a chat_template: a string, or a list of named
-// templates of which "default" is used.
-type chatTemplateValue string
-
-func (v *chatTemplateValue) UnmarshalJSON(b []byte) error {
-	var s *string
-	if err := json.Unmarshal(b, &s); err == nil {
-		if s != nil {
-			*v = chatTemplateValue(*s)
-		}
-		return nil
-	}
-	var list []struct {
-		Name     string `json:"name"`
-		Template string `json:"template"`
-	}
-	if err := json.Unmarshal(b, &list); err != nil {
-		return fmt.Errorf("chat_template: want a string or a list of {name, template}: %w", err)
-	}
-	for _, t := range list {
-		if t.Name == "default" {
-			*v = chatTemplateValue(t.Template)
-			return nil
-		}
-	}
-	if len(list) > 0 {
-		return fmt.Errorf("chat_template: list has no template named \"default\"")
-	}
-	return nil
-}
-
 type tokenizerConfig struct {
 	BOSToken     tokenValue        `json:"bos_token"`
 	EOSToken     tokenValue        `json:"eos_token"`
@@ -124,9 +93,7 @@ func readConfigs(dir string) (*configs, error) {
 		cfg.eosToken = string(tc.EOSToken)
 		cfg.addBOS = tc.AddBOSToken
 		cfg.addEOS = tc.AddEOSToken
-		if tc.ChatTemplate != "" { // parsed when first used
-			cfg.chat = newChatTemplate(tcPath, string(tc.ChatTemplate), chatTokens(&tc, &sm))
-		}
+		cfg.chat = tc.ChatTemplate.template(tcPath, chatTokens(&tc, &sm)) // parsed when first used
 	}
 	if okSM {
 		if cfg.bosToken == "" {
