@@ -2,7 +2,7 @@
 # Regenerates the tokenize test corpus and the Hugging Face goldens:
 #   testdata/tokenize/corpus.json.gz        (go run scripts/tokenize/gencorpus.go, fixed seed)
 #   testdata/tokenize/golden-*.json.gz      (node scripts/tokenize/golden.mjs)
-#   testdata/tokenize/golden-chat.json
+#   (testdata/tokenize/golden-chat.json: scripts/tokenize/chat-golden.sh)
 # The npm packages are pinned in scripts/tokenize/package.json and package-lock.json
 # and installed into scripts/tokenize/node_modules (git-ignored).
 set -euo pipefail
