@@ -16,8 +16,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/tensors"
+	mlctx "github.com/gomlx/gomlx/ml/model"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/internal/resume"

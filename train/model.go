@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/support/exceptions"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	mlctx "github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/gomlx/onnx-gomlx/onnx"
 	"github.com/gomlx/onnx-gomlx/onnx/parser"
 
@@ -46,8 +46,8 @@ type Model struct {
 
 	file    *onnxproto.Model // the ONNX bytes the weights came from (after untying)
 	om      onnx.Model
-	backend backends.Backend
-	ctx     *mlctx.Context
+	backend compute.Backend
+	ctx     *mlctx.Store
 	params  []param
 	inputs  []modelInput
 	logits  string    // name of the logits output
@@ -137,8 +137,8 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		om.DisableFusion() // fused copies of q/k/v weights would train instead of the originals
 		om.FreeUnusedVariables()
 		m.om = om
-		m.ctx = mlctx.New()
-		if perr := om.VariablesToContext(m.ctx); perr != nil {
+		m.ctx = mlctx.NewStore()
+		if perr := om.VariablesToScope(m.ctx.RootScope()); perr != nil {
 			panic(perr)
 		}
 	})
@@ -148,7 +148,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if err := m.findInputs(inputNames(opts.Signature)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	onnxCtx := m.ctx.In(onnx.ModelScope)
+	onnxCtx := m.ctx.RootScope().At(onnx.ModelScope)
 	for _, t := range f.Graph.Inits {
 		if t.DType != onnxproto.Float || t.Elems() <= 1 {
 			continue
@@ -176,7 +176,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 
 // NewBackend returns the GoMLX backend for a configuration string ("" for
 // the pure-Go backend). Plugins are never downloaded.
-func NewBackend(config string) (b backends.Backend, err error) {
+func NewBackend(config string) (b compute.Backend, err error) {
 	if config == "" {
 		config = "go"
 	}
@@ -189,13 +189,13 @@ func NewBackend(config string) (b backends.Backend, err error) {
 	disableAutoInstall()
 	err = exceptions.TryCatch[error](func() {
 		var e error
-		b, e = backends.NewWithConfig(config)
+		b, e = compute.NewWithConfig(config)
 		if e != nil {
 			panic(e)
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("GoMLX backend %q (available: %s): %w", config, strings.Join(backends.List(), ", "), err)
+		return nil, fmt.Errorf("GoMLX backend %q (available: %s): %w", config, strings.Join(compute.List(), ", "), err)
 	}
 	return b, nil
 }
@@ -329,7 +329,7 @@ func intTensor(dt dtypes.DType, v []int64, r, t int) *tensors.Tensor {
 
 // callGraph builds the ONNX graph on the model inputs (the first
 // len(m.inputs) nodes of in) and returns the requested values.
-func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...string) []*graph.Node {
+func (m *Model) callGraph(ctx *mlctx.Scope, in []*graph.Node, outputs ...string) []*graph.Node {
 	feeds := make(map[string]*graph.Node, len(m.inputs))
 	for i, mi := range m.inputs {
 		feeds[mi.name] = in[i]
@@ -340,7 +340,7 @@ func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...strin
 // responseLogps builds the log-probabilities of the selected tokens: for
 // each slot n, log softmax(logits[sel[n]])[tgt[n]]. sel is [N, 2] (row,
 // position), tgt [N, 1]; the result is [N].
-func (m *Model) responseLogps(ctx *mlctx.Context, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
+func (m *Model) responseLogps(ctx *mlctx.Scope, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
 	var logits, target *graph.Node
 	if m.head != nil {
 		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
@@ -379,12 +379,12 @@ func (m *Model) dryRun() error {
 			in := m.parameterNodes(g, 2, 2)
 			sel := graph.Parameter(g, "sel", shapes.Make(dtypes.Int32, 2, 2))
 			tgt := graph.Parameter(g, "tgt", shapes.Make(dtypes.Int32, 2, 1))
-			ctx := m.ctx.Checked(false)
+			ctx := m.ctx.RootScope()
 			lp := m.responseLogps(ctx, in, sel, tgt)
 			loss := graph.ReduceAllSum(lp)
 			nodes := make([]*graph.Node, len(m.params))
 			for i, p := range m.params {
-				nodes[i] = p.v.ValueGraph(g)
+				nodes[i] = p.v.NodeValue(g)
 			}
 			graph.Gradient(loss, nodes...)
 		})
@@ -405,7 +405,7 @@ func (m *Model) learnVocab() (err error) {
 		g := graph.NewGraph(m.backend, "dpokit_vocab")
 		defer g.Finalize()
 		in := m.parameterNodes(g, 1, 1)
-		out := m.callGraph(m.ctx.Checked(false), in, m.logits)[0]
+		out := m.callGraph(m.ctx.RootScope(), in, m.logits)[0]
 		m.vocab = out.Shape().Dim(-1)
 	})
 }
@@ -424,7 +424,7 @@ func (m *Model) parameterNodes(g *graph.Graph, r, t int) []*graph.Node {
 // positions 0..len-1) and returns each row's logits, len(row)×vocab values.
 func (m *Model) Logits(rows [][]int) ([][]float32, error) {
 	if m.logitsExec == nil {
-		e, err := mlctx.NewExec(m.backend, m.ctx, func(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+		e, err := mlctx.NewExec(m.backend, m.ctx, func(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
 			return m.callGraph(ctx, in, m.logits)[0]
 		})
 		if err != nil {
@@ -449,7 +449,7 @@ func (m *Model) Logits(rows [][]int) ([][]float32, error) {
 			s.pos[i*T+j] = int64(j)
 		}
 	}
-	out, err := m.logitsExec.Exec(m.feed(s)...)
+	out, err := m.logitsExec.Call(m.feed(s)...)
 	if err != nil {
 		return nil, err
 	}
