@@ -131,6 +131,7 @@ type Summary struct {
 	BoundaryMismatches int       `json:"boundary_mismatches"`
 	Truncated          int       `json:"truncated"`
 	TruncatedToEqual   int       `json:"truncated_to_equal"` // pairs whose responses truncation left equal (no preference left)
+	EmptyResponses     int       `json:"empty_responses"`    // empty or blank responses scored (an empty one as its EOS alone)
 	Policy             Identity  `json:"policy"`
 	Ref                *Identity `json:"ref,omitempty"`
 	Data               Identity  `json:"data"`
@@ -175,6 +176,9 @@ func (s *Summary) Table(w io.Writer) error {
 	fmt.Fprintf(&b, "margin           %+.4f ± %.4f\n", s.MeanMargin, s.MarginStdErr)
 	fmt.Fprintf(&b, "beta             %g%s\n", s.Beta, map[bool]string{true: " (reference-free)", false: ""}[s.RefFree])
 	fmt.Fprintf(&b, "tokens           %d in %.2fs (%.0f tokens/s, %.1f pairs/s)\n", s.Tokens, s.Seconds, s.TokensPerSecond, s.PairsPerSecond)
+	if s.EmptyResponses > 0 {
+		fmt.Fprintf(&b, "empty responses  %d (scored; an empty one as its EOS alone)\n", s.EmptyResponses)
+	}
 	if s.BoundaryMismatches > 0 || s.Truncated > 0 {
 		fmt.Fprintf(&b, "tokenization     %d boundary mismatches, %d truncated (%d left with equal responses)\n", s.BoundaryMismatches, s.Truncated, s.TruncatedToEqual)
 	}

@@ -167,6 +167,7 @@ func (j *Job) prepare() (*prepared, *results.Summary, error) {
 	sum.Skipped = len(sum.SkippedRecords)
 	slices.SortFunc(sum.SkippedRecords, func(a, b results.Skip) int { return a.Line - b.Line })
 	sum.BoundaryMismatches, sum.Truncated, sum.TruncatedToEqual = counts.BoundaryMismatches, counts.Truncated, counts.TruncatedToEqual
+	sum.EmptyResponses = counts.EmptyResponses
 	if err := j.identify(in, sum); err != nil {
 		return nil, nil, err
 	}

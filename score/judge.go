@@ -87,7 +87,6 @@ func OpenJudge(rt *models.Runtime, spec JudgeSpec) (*ModelJudge, error) {
 		}
 	}
 	j.tz = spec.Pair
-	j.tz.AllowEmpty = true // a generated completion may be EOS alone
 	vocab := dirs[0].Signature.Vocab
 	if kind == "rm" {
 		vocab, _ = dirs[0].ConfigInt("vocab_size")

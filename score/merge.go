@@ -45,6 +45,7 @@ func Merge(summaries []string, out, summaryPath string) (*results.Summary, error
 		m.BoundaryMismatches += s.BoundaryMismatches
 		m.Truncated += s.Truncated
 		m.TruncatedToEqual += s.TruncatedToEqual
+		m.EmptyResponses += s.EmptyResponses
 		m.Tokens += s.Tokens
 		m.Seconds += s.Seconds
 		m.ORTSeconds += s.ORTSeconds

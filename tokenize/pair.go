@@ -35,7 +35,6 @@ type PairOptions struct {
 	MaxLength       int  // prompt+response tokens; 0 = no limit
 	MaxPromptLength int  // prompt tokens kept (the end); 0 = no limit
 	NoEOS           bool // do not append the EOS token to responses
-	AllowEmpty      bool // an empty response is scored as EOS alone (judging generated text)
 	Context         int  // the model's context length; 0 = unknown
 	Vocab           int  // the models' vocabulary size
 }
@@ -52,7 +51,7 @@ func (t PairOptions) ForModel(vocab, context int) PairOptions {
 
 // ErrEmptyResponse, ErrTooLong and ErrNoContext describe pairs that cannot be scored.
 var (
-	ErrEmptyResponse = errors.New("response has no tokens")
+	ErrEmptyResponse = errors.New("empty response with no EOS appended (--no-eos, or the tokenizer has none): no token to score")
 	ErrTooLong       = errors.New("sequence is longer than the model's context")
 	ErrNoContext     = errors.New("prompt has no tokens and the tokenizer adds no BOS token, so the first response token has no context")
 )
@@ -85,7 +84,9 @@ func (t PairOptions) Encode(tok *Tokenizer, p dataset.Pair, index int) (Encoded,
 		if err != nil {
 			return nil, err
 		}
-		if len(ids) == 0 && (!t.AllowEmpty || t.NoEOS || len(eos) == 0) {
+		if len(ids) == 0 && (t.NoEOS || len(eos) == 0) {
+			// TRL scores an empty response as its EOS alone; without an EOS
+			// there is no token to score.
 			return nil, ErrEmptyResponse
 		}
 		if joint, err := tok.EncodePrompt(prompt + text); err == nil && !slices.Equal(joint, slices.Concat(e.Prompt, ids)) {
@@ -204,6 +205,7 @@ type PairCounts struct {
 	BoundaryMismatches int // joint tokenization would merge tokens across the boundary
 	Truncated          int // MaxLength / MaxPromptLength cut something
 	TruncatedToEqual   int // truncation left both responses equal
+	EmptyResponses     int // empty or blank responses, scored as TRL does (EOS alone for an empty one)
 }
 
 // EncodePairs encodes the pairs read from file; index0 is the position of
@@ -233,6 +235,7 @@ func EncodePairs(tok *Tokenizer, opts PairOptions, file string, pairs []dataset.
 		if e.BoundaryMismatch {
 			c.BoundaryMismatches++
 		}
+		c.EmptyResponses += p.EmptyResponses()
 		if e.Truncated {
 			c.Truncated++
 		}
@@ -242,6 +245,9 @@ func EncodePairs(tok *Tokenizer, opts PairOptions, file string, pairs []dataset.
 				"max_length", opts.MaxLength, "max_prompt_length", opts.MaxPromptLength)
 		}
 		out = append(out, e)
+	}
+	if c.EmptyResponses > 0 {
+		slog.Info("empty responses scored as TRL does (an empty one is its EOS alone)", "file", file, "responses", c.EmptyResponses)
 	}
 	if c.Truncated > 0 {
 		slog.Info("truncated pairs", "file", file, "truncated", c.Truncated, "of", len(out), "left_equal", c.TruncatedToEqual,
