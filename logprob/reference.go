@@ -15,7 +15,10 @@ import (
 // Runtime, which it opens only when asked (train's reference log-probs
 // are usually cached) and closes before returning.
 type Reference struct {
-	Runtime         func() (*models.Runtime, error)
+	Runtime func() (*models.Runtime, error)
+	// Open, when set, is an ONNX Runtime already open in the process (one
+	// is allowed per process): it is used instead of Runtime and left open.
+	Open            *models.Runtime
 	BatchTokens     int
 	NoPrefixSharing bool
 	Progress        io.Writer // progress line; nil for none
@@ -24,11 +27,14 @@ type Reference struct {
 // Logps returns the summed log-probs of each pair's chosen and rejected
 // responses under the model, in the pairs' order.
 func (r *Reference) Logps(ctx context.Context, dir *modeldir.Dir, pairs []tokenize.Encoded) (chosen, rejected []float64, err error) {
-	rt, err := r.Runtime()
-	if err != nil {
-		return nil, nil, err
+	rt := r.Open
+	if rt == nil {
+		var err error
+		if rt, err = r.Runtime(); err != nil {
+			return nil, nil, err
+		}
+		defer rt.Close()
 	}
-	defer rt.Close()
 	m, err := rt.Load(dir)
 	if err != nil {
 		return nil, nil, err

@@ -22,6 +22,7 @@ const (
 	KindPairs      Kind = "score pairs"        // `dpokit score --out`, one results.Result per line
 	KindWinRate    Kind = "win rate"           // `dpokit score winrate --out` (results.WinRate)
 	KindExperiment Kind = "experiment results" // Experiment
+	KindIteration  Kind = "iterate rounds"     // `dpokit iterate`'s iterate.json (results.Iteration)
 )
 
 // Page is a report: a title and one section per input.
@@ -37,6 +38,7 @@ type Section struct {
 	Score      *Score
 	WinRate    *results.WinRate
 	Experiment *Experiment
+	Iteration  *results.Iteration
 }
 
 // Score is a `dpokit score` run: its summary, its per-pair results, or both.
@@ -82,6 +84,8 @@ func Detect(data []byte) (Kind, error) {
 			return KindExperiment, nil
 		}
 		return "", fmt.Errorf("unknown schema %q (this dpokit reads %q)", s, ExperimentSchema)
+	case has("judge", "rounds"):
+		return KindIteration, nil
 	case has("win_rate", "n", "wins", "losses"):
 		return KindWinRate, nil
 	case has("pairs", "scored", "accuracy", "beta"):
@@ -147,6 +151,15 @@ func Load(title string, paths ...string) (*Page, error) {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			sec.WinRate = &w
+		case KindIteration:
+			var it results.Iteration
+			if err := json.Unmarshal(data, &it); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if len(it.Rounds) == 0 {
+				return nil, fmt.Errorf("%s: no rounds", path)
+			}
+			sec.Iteration = &it
 		case KindExperiment:
 			e, err := ReadExperiment(path)
 			if err != nil {

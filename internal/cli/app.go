@@ -89,6 +89,7 @@ func App(stdout, stderr io.Writer) *cli.App {
 			modelsCommand(),
 			reportCommand(),
 			trainCommand(),
+			iterateCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,

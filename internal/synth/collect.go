@@ -58,24 +58,6 @@ func bestOf(s sampleLine, n int) int {
 	return best
 }
 
-func meanSE(x []float64) (float64, float64) {
-	if len(x) == 0 {
-		return 0, 0
-	}
-	m := 0.0
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	if len(x) < 2 {
-		return m, 0
-	}
-	ss := 0.0
-	for _, v := range x {
-		ss += (v - m) * (v - m)
-	}
-	return m, math.Sqrt(ss/float64(len(x)-1)) / math.Sqrt(float64(len(x)))
-}
 
 func rewards(lines []sampleLine) []float64 {
 	var out []float64
@@ -154,7 +136,7 @@ func cmdCollect(args []string) error {
 		return err
 	}
 	e.Reference.RewardSamples = rewards(refSamples)
-	e.Reference.RewardMean, e.Reference.RewardSE = meanSE(e.Reference.RewardSamples)
+	e.Reference.RewardMean, e.Reference.RewardSE = results.MeanStdErr(e.Reference.RewardSamples)
 	if e.Reference.Model, err = results.Identify(filepath.Join(at("ref"), "model.onnx")); err != nil {
 		return err
 	}
@@ -174,7 +156,7 @@ func cmdCollect(args []string) error {
 			}
 			row.RewardSamples = append(row.RewardSamples, Reward(s.Prompt+s.Completions[bestOf(s, n)].Text))
 		}
-		row.RewardMean, row.RewardSE = meanSE(row.RewardSamples)
+		row.RewardMean, row.RewardSE = results.MeanStdErr(row.RewardSamples)
 		e.BestOfN = append(e.BestOfN, row)
 	}
 	for _, pb := range strings.Split(*policies, ",") {
@@ -194,7 +176,7 @@ func cmdCollect(args []string) error {
 			return err
 		}
 		p.RewardSamples = rewards(samples)
-		p.RewardMean, p.RewardSE = meanSE(p.RewardSamples)
+		p.RewardMean, p.RewardSE = results.MeanStdErr(p.RewardSamples)
 		var kl []float64
 		for _, s := range samples {
 			for _, c := range s.Completions {
@@ -204,7 +186,7 @@ func cmdCollect(args []string) error {
 				kl = append(kl, c.Logp-*c.RefLogp)
 			}
 		}
-		p.KLMean, p.KLSE = meanSE(kl)
+		p.KLMean, p.KLSE = results.MeanStdErr(kl)
 		var held results.Summary
 		if err := readJSON(at(name+"_heldout.json"), &held); err != nil {
 			return err
