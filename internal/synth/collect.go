@@ -58,7 +58,6 @@ func bestOf(s sampleLine, n int) int {
 	return best
 }
 
-
 func rewards(lines []sampleLine) []float64 {
 	var out []float64
 	for _, s := range lines {
