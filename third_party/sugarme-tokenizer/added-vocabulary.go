@@ -552,17 +552,11 @@ func isWordChar(r rune) bool {
 		unicode.Is(unicode.Pc, r) || unicode.Is(unicode.Other_Alphabetic, r) || r == 0x200c || r == 0x200d
 }
 
-// IsAddedTokenSpace is the whitespace that lstrip and rstrip remove: that of
-// JavaScript's String.prototype.trim, as in the Hugging Face reference
-// (Tokenizers.js); Rust's char::is_whitespace differs on U+0085 and U+FEFF.
+// IsAddedTokenSpace is the whitespace that lstrip and rstrip remove: Rust's
+// char::is_whitespace, the Unicode White_Space property (U+0085 included,
+// U+FEFF not), as unicode.IsSpace is.
 func IsAddedTokenSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xa0, 0xfeff:
-		return true
-	case 0x85:
-		return false
-	}
-	return r >= 0x1680 && unicode.IsSpace(r)
+	return unicode.IsSpace(r)
 }
 
 // FindAddedTokens splits s on the added tokens that match unnormalized text
