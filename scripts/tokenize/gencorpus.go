@@ -213,6 +213,7 @@ var fixed = []string{
 	"\n\n\n\n\n", " \n", "  \n  ", "\r\n\r\n", "x    \n    y", "<start_of_turn>user\nhi<end_of_turn>\n",
 	"<|im_start|>user\nhi<|im_end|>", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>",
 	"<｜User｜>hi<｜Assistant｜>", "<|start|>user<|message|>hi<|end|>", "中文123abc", "ab中cd", "。。。",
+	"It'ſ", "IT'ſ ok", "'ſ", "x'Ll", "ǅemal'S", "ÀB́Ca", "aB\u0301c", "ĲÑ'RE", "ＡＢｃ", "\u0301\u0301ab", " \u0301x",
 }
 
 type gen struct{ r *rand.Rand }
