@@ -18,9 +18,6 @@ type tokenizerFile struct {
 		Content string `json:"content"`
 		Special bool   `json:"special"`
 	} `json:"added_tokens"`
-	Model struct {
-		Vocab json.RawMessage `json:"vocab"`
-	} `json:"model"`
 	PostProcessor json.RawMessage `json:"post_processor"`
 }
 
@@ -166,22 +163,7 @@ func readOptionalJSON(path string, v any) (bool, error) {
 
 // initVocab builds the id → token table from the model vocabulary and the added tokens.
 func (t *Tokenizer) initVocab(f *tokenizerFile) error {
-	vocab := map[string]int{}
-	if len(f.Model.Vocab) > 0 && f.Model.Vocab[0] == '{' {
-		if err := json.Unmarshal(f.Model.Vocab, &vocab); err != nil {
-			return fmt.Errorf("model vocab: %w", err)
-		}
-	} else if len(f.Model.Vocab) > 0 {
-		// Unigram: a list of [token, score]; the id is the position.
-		var list [][2]any
-		if err := json.Unmarshal(f.Model.Vocab, &list); err != nil {
-			return fmt.Errorf("model vocab: %w", err)
-		}
-		for i, e := range list {
-			s, _ := e[0].(string)
-			vocab[s] = i
-		}
-	}
+	vocab := t.tk.GetModel().GetVocab()
 	size := 0
 	for _, id := range vocab {
 		size = max(size, id+1)

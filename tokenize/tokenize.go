@@ -1,9 +1,6 @@
 package tokenize
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,23 +60,29 @@ func Load(dir string) (*Tokenizer, error) {
 }
 
 func build(path string, raw []byte, cfg *configs) (*Tokenizer, error) {
-	var file tokenizerFile
-	if err := json.Unmarshal(raw, &file); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
+	// The fingerprint is computed while the engine loads.
+	type fpResult struct {
+		fp  string
+		err error
 	}
-	fp, err := fingerprint(raw)
+	fpc := make(chan fpResult, 1)
+	go func() {
+		fp, err := fingerprint(raw)
+		fpc <- fpResult{fp, err}
+	}()
+	file, tk, err := parseTokenizerJSON(raw)
+	fpr := <-fpc
+	if err == nil {
+		err = fpr.err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	tk, err := fromJSON(raw)
-	if err != nil {
+	t := &Tokenizer{tk: tk, fingerprint: fpr.fp, fullPipeline: tk.CanEncodeIDs() != nil}
+	if err := t.initVocab(file); err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	t := &Tokenizer{tk: tk, fingerprint: fp, fullPipeline: tk.CanEncodeIDs() != nil}
-	if err := t.initVocab(&file); err != nil {
-		return nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	if err := t.initSpecial(&file, cfg); err != nil {
+	if err := t.initSpecial(file, cfg); err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
 	if cfg.chatTemplate != "" {
@@ -130,15 +133,26 @@ func (t *Tokenizer) engineEncode(dst []int, text string) (out []int, err error) 
 	return append(dst, enc.Ids...), nil
 }
 
-// fromJSON builds the engine's tokenizer from tokenizer.json; the engine
-// panics on some malformed files, which becomes an error.
-func fromJSON(raw []byte) (tk *tokenizer.Tokenizer, err error) {
+// parseTokenizerJSON reads the parts of tokenizer.json this package uses
+// and builds the engine's tokenizer from the whole. The engine panics on some
+// malformed files, which becomes an error.
+func parseTokenizerJSON(raw []byte) (file *tokenizerFile, tk *tokenizer.Tokenizer, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			tk, err = nil, fmt.Errorf("tokenizer engine: %v", r)
+			file, tk, err = nil, nil, fmt.Errorf("tokenizer engine: %v", r)
 		}
 	}()
-	return pretrained.FromReader(bytes.NewReader(raw))
+	tk, sections, err := pretrained.FromBytes(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	file = &tokenizerFile{PostProcessor: sections["post_processor"]}
+	if a := sections["added_tokens"]; a != nil {
+		if err := json.Unmarshal(a, &file.AddedTokens); err != nil {
+			return nil, nil, fmt.Errorf("added_tokens: %w", err)
+		}
+	}
+	return file, tk, nil
 }
 
 // EncodeBatch encodes texts on all cores; the result is in input order.
@@ -222,17 +236,3 @@ func (t *Tokenizer) ApplyChatTemplate(msgs []Message, addGenerationPrompt bool) 
 // ErrNoChatTemplate is returned by ApplyChatTemplate when tokenizer_config.json has no chat_template.
 var ErrNoChatTemplate = errors.New("tokenizer has no chat template")
 
-// fingerprint hashes the canonical JSON form of raw: keys sorted, no
-// insignificant whitespace, so formatting differences do not matter.
-func fingerprint(raw []byte) (string, error) {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", err
-	}
-	canon, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(canon)
-	return hex.EncodeToString(sum[:]), nil
-}

@@ -272,7 +272,12 @@ func (b *BPE) byteFallbackIDs(s string) ([]int32, bool) {
 // prepare builds the lookup tables of the merge loop. It is called by the
 // constructors; a BPE built by hand must call it before tokenizing.
 func (b *BPE) prepare() {
-	b.ranks = buildRanks(*b.Merges)
+	b.prepareTables(buildRanks(*b.Merges))
+}
+
+// prepareTables installs ranks and builds the other tables.
+func (b *BPE) prepareTables(ranks map[uint64]mergeInfo) {
+	b.ranks = ranks
 	b.byteTokens = new([256]int32)
 	for i := range 256 {
 		b.byteTokens[i] = -1
