@@ -235,4 +235,3 @@ func (t *Tokenizer) ApplyChatTemplate(msgs []Message, addGenerationPrompt bool) 
 
 // ErrNoChatTemplate is returned by ApplyChatTemplate when tokenizer_config.json has no chat_template.
 var ErrNoChatTemplate = errors.New("tokenizer has no chat template")
-
