@@ -189,7 +189,16 @@ type matchingSet struct {
 	asciiFirsts bool        // whether they are all ASCII
 	tokens      []AddedToken
 	ids         []int
+	// For first bytes that start many tokens (Gemma has thousands of
+	// "<unused…>"): their distinct lengths, longest first, and the tokens
+	// by content, so that a match costs one lookup per length.
+	lengths   *[256][]int
+	byContent map[string]int
 }
+
+// manyTokens is the number of tokens sharing a first byte above which
+// match looks tokens up by length instead of comparing each.
+const manyTokens = 16
 
 func newMatchingSet(tokens []AddedToken, ids []int) matchingSet {
 	m := matchingSet{byFirst: new([256][]int), tokens: tokens, ids: ids}
@@ -209,8 +218,23 @@ func newMatchingSet(tokens []AddedToken, ids []int) matchingSet {
 			m.asciiFirsts = false
 		}
 	}
-	for _, list := range m.byFirst {
+	for c, list := range m.byFirst {
 		sort.SliceStable(list, func(a, b int) bool { return len(tokens[list[a]].Content) > len(tokens[list[b]].Content) })
+		if len(list) <= manyTokens {
+			continue
+		}
+		if m.lengths == nil {
+			m.lengths, m.byContent = new([256][]int), map[string]int{}
+		}
+		for _, k := range list {
+			n := len(tokens[k].Content)
+			if ls := m.lengths[c]; len(ls) == 0 || ls[len(ls)-1] != n {
+				m.lengths[c] = append(ls, n)
+			}
+			if _, dup := m.byContent[tokens[k].Content]; !dup {
+				m.byContent[tokens[k].Content] = k
+			}
+		}
 	}
 	return m
 }
@@ -520,6 +544,16 @@ func (av *AddedVocabulary) findMatches(sentence string, splitRe matchingSet) (re
 
 // match returns the index of the longest token that starts at s[i], or -1.
 func (m matchingSet) match(s string, i int) int {
+	if m.lengths != nil && m.lengths[s[i]] != nil {
+		for _, n := range m.lengths[s[i]] {
+			if len(s)-i >= n {
+				if k, ok := m.byContent[s[i:i+n]]; ok {
+					return k
+				}
+			}
+		}
+		return -1
+	}
 	for _, k := range m.byFirst[s[i]] {
 		c := m.tokens[k].Content
 		if len(s)-i >= len(c) && s[i:i+len(c)] == c {

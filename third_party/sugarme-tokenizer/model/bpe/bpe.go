@@ -209,6 +209,7 @@ type BPE struct {
 	ranks         map[uint64]mergeInfo
 	byteTokens    *[256]int32
 	wordCache     *wordCache
+	segmenter     *segmenter // nil: words are not split (see segment.go)
 	symPool       *sync.Pool
 	cacheCapacity int
 }

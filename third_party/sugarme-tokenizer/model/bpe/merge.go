@@ -286,6 +286,7 @@ func (b *BPE) prepareTables(ranks map[uint64]mergeInfo) {
 		}
 	}
 	b.wordCache = newWordCache(b.cacheCapacity)
+	b.segmenter = newSegmenter(b)
 	b.symPool = &sync.Pool{New: func() any { return &scratchSyms{} }}
 }
 
@@ -343,6 +344,19 @@ func (b *BPE) wordIDs(w string) ([]sym, error) {
 // AppendIDs appends the token ids of word to dst. It is the allocation-light
 // path used by Tokenizer.EncodeIDs: a cached word costs no allocation.
 func (b BPE) AppendIDs(dst []int, word []byte) ([]int, error) {
+	if b.segmenter != nil && len(word) > 2*len(spaceMarker) {
+		err := b.segmenter.pieces(&b, word, func(piece []byte) error {
+			var err error
+			dst, err = b.appendWordIDs(dst, piece)
+			return err
+		})
+		return dst, err
+	}
+	return b.appendWordIDs(dst, word)
+}
+
+// appendWordIDs appends the token ids of word to dst, through the cache.
+func (b *BPE) appendWordIDs(dst []int, word []byte) ([]int, error) {
 	if len(word) == 0 {
 		return dst, nil
 	}
