@@ -37,11 +37,13 @@ func BenchmarkLoad(b *testing.B) {
 	for _, family := range allFamilies() {
 		b.Run(family, func(b *testing.B) {
 			dir := familyDir(b, family)
+			cpu0 := cpuSeconds(b)
 			for b.Loop() {
 				if _, err := loadWithoutChat(dir); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric((cpuSeconds(b)-cpu0)/float64(b.N), "cpu-s/op")
 		})
 	}
 }

@@ -147,6 +147,7 @@ async function bench(dir, seconds) {
   const { texts } = readCorpus();
   const file = path.join(dir, "tokenizer.json");
   let loads = 0;
+  const loadCPU = process.cpuUsage();
   const loadStart = process.hrtime.bigint();
   let tok;
   do {
@@ -154,6 +155,8 @@ async function bench(dir, seconds) {
     loads++;
   } while (loads < 3 && Number(process.hrtime.bigint() - loadStart) / 1e9 < seconds);
   const loadSeconds = Number(process.hrtime.bigint() - loadStart) / 1e9 / loads;
+  const lc = process.cpuUsage(loadCPU);
+  const loadCPUSeconds = (lc.user + lc.system) / 1e6 / loads;
   const opts = { addSpecialTokens: false };
   let perPass = 0;
   for (const e of await tok.encodeBatch(texts, opts)) perPass += e.getLength();
@@ -171,6 +174,7 @@ async function bench(dir, seconds) {
   console.log(JSON.stringify({
     impl: "rust",
     load_seconds: loadSeconds,
+    load_cpu_seconds: loadCPUSeconds,
     texts_per_s: (passes * texts.length) / elapsed,
     tokens_per_s: (passes * perPass) / elapsed,
     mb_per_s: (passes * bytes) / elapsed / 1e6,
