@@ -3,6 +3,7 @@ package tokenize
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -21,7 +22,7 @@ import (
 // fraction of a second instead of seconds.
 func fingerprint(raw []byte) (string, error) {
 	c := canonicalizer{in: raw}
-	out, err := c.value(nil)
+	out, err := c.value(make([]byte, 0, len(raw)+len(raw)/4))
 	if err != nil {
 		return "", err
 	}
@@ -35,6 +36,9 @@ func fingerprint(raw []byte) (string, error) {
 type canonicalizer struct {
 	in  []byte
 	pos int
+	// members is a stack shared by nested objects: an object's members sit
+	// above those of the objects that contain it.
+	members []member
 }
 
 func (c *canonicalizer) skipSpace() int {
@@ -83,17 +87,27 @@ func (c *canonicalizer) value(dst []byte) ([]byte, error) {
 	}
 }
 
-// member is an object member: its key (decoded) and the position of its
-// canonical value in the object's scratch buffer.
+// member is an object member: its key (decoded), the key's first 8 bytes
+// as a big-endian number (most comparisons stop there), and the position of
+// its canonical value in the output.
 type member struct {
+	prefix     uint64
 	key        []byte
 	start, end int
 }
 
+func keyPrefix(k []byte) uint64 {
+	var p [8]byte
+	copy(p[:], k)
+	return binary.BigEndian.Uint64(p[:])
+}
+
+// object appends the canonical form of the object at c.pos to dst: the
+// members' values are appended as they come, then rewritten sorted by key.
 func (c *canonicalizer) object(dst []byte) ([]byte, error) {
 	c.pos++
-	var members []member
-	var scratch []byte
+	base, mbase := len(dst), len(c.members)
+	defer func() { c.members = c.members[:mbase] }()
 	for first := true; ; first = false {
 		if c.skipSpace(); c.pos < len(c.in) && c.in[c.pos] == '}' && first {
 			c.pos++
@@ -110,11 +124,11 @@ func (c *canonicalizer) object(dst []byte) ([]byte, error) {
 			return nil, c.errorf("expected ':'")
 		}
 		c.pos++
-		start := len(scratch)
-		if scratch, err = c.value(scratch); err != nil {
+		start := len(dst)
+		if dst, err = c.value(dst); err != nil {
 			return nil, err
 		}
-		members = append(members, member{key: key, start: start, end: len(scratch)})
+		c.members = append(c.members, member{prefix: keyPrefix(key), key: key, start: start, end: len(dst)})
 		if c.skipSpace(); c.pos < len(c.in) && c.in[c.pos] == ',' {
 			c.pos++
 			continue
@@ -127,16 +141,24 @@ func (c *canonicalizer) object(dst []byte) ([]byte, error) {
 	}
 	// json.Marshal sorts the keys; json.Unmarshal keeps the last of
 	// duplicate keys (the larger start among equal keys).
-	slices.SortFunc(members, func(a, b member) int {
+	ms := c.members[mbase:]
+	slices.SortFunc(ms, func(a, b member) int {
+		if a.prefix != b.prefix {
+			if a.prefix < b.prefix {
+				return -1
+			}
+			return 1
+		}
 		if k := bytes.Compare(a.key, b.key); k != 0 {
 			return k
 		}
 		return a.start - b.start
 	})
+	out := len(dst)
 	dst = append(dst, '{')
 	n := 0
-	for i, m := range members {
-		if i+1 < len(members) && bytes.Equal(members[i+1].key, m.key) {
+	for i, m := range ms {
+		if i+1 < len(ms) && bytes.Equal(ms[i+1].key, m.key) {
 			continue
 		}
 		if n > 0 {
@@ -145,9 +167,12 @@ func (c *canonicalizer) object(dst []byte) ([]byte, error) {
 		n++
 		dst = appendJSONString(dst, m.key)
 		dst = append(dst, ':')
-		dst = append(dst, scratch[m.start:m.end]...)
+		dst = append(dst, dst[m.start:m.end]...)
 	}
-	return append(dst, '}'), nil
+	dst = append(dst, '}')
+	// Move the sorted form down over the values.
+	k := copy(dst[base:], dst[out:])
+	return dst[:base+k], nil
 }
 
 func (c *canonicalizer) array(dst []byte) ([]byte, error) {

@@ -8,8 +8,11 @@ package pretrained
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"github.com/sugarme/tokenizer"
@@ -140,7 +143,13 @@ func readBPEModel(b []byte, i int) (m *bpe.BPE, end int, err error) {
 // readVocab reads the {"token": id, ...} object at b[i:]. The tokens'
 // bytes share one allocation.
 func readVocab(b []byte, i int) (map[string]int, int, error) {
-	vocab := make(map[string]int, len(b)/24)
+	// Size the map from the object's length (about 20 bytes a token): an
+	// oversized map costs cache misses on every lookup of the merges.
+	size, err := skipValue(b, i)
+	if err != nil {
+		return nil, 0, err
+	}
+	vocab := make(map[string]int, (size-i)/20)
 	var arena []byte
 	end, err := eachMemberAt(b, i, func(key []byte, escaped bool, vStart int) (int, error) {
 		var k string
@@ -182,72 +191,118 @@ func internBytes(arena, s []byte) (string, []byte) {
 
 // readMerges reads the merges at b[i:], written "a b" or ["a", "b"], as ids.
 // A merge whose parts or result are not in the vocabulary is an error, as in
-// Hugging Face.
+// Hugging Face. The array is scanned first; the vocabulary lookups, most of
+// the time, are then shared among the cores.
 func readMerges(b []byte, i int, vocab map[string]int) ([]bpe.MergeIDs, int, error) {
-	merges := make([]bpe.MergeIDs, 0, len(vocab))
-	var buf []byte
+	if len(b) >= 1<<31 {
+		return nil, 0, fmt.Errorf("tokenizer.json of %d bytes: too large", len(b))
+	}
+	var parts [][2]textRef
+	var side []byte // decoded parts that had escapes
 	end, err := eachElementAt(b, i, func(vStart int) (int, error) {
-		a, c, vEnd, err := mergeParts(b, vStart)
+		p, vEnd, err := mergeParts(b, vStart, &side)
 		if err != nil {
-			return 0, fmt.Errorf("merge %d: %w", len(merges), err)
+			return 0, fmt.Errorf("merge %d: %w", len(parts), err)
 		}
-		ida, oka := vocab[string(a)]
-		idc, okc := vocab[string(c)]
-		buf = append(append(buf[:0], a...), c...)
-		idn, okn := vocab[string(buf)]
-		if !oka || !okc || !okn {
-			return 0, fmt.Errorf("merge %d (%q %q): token not in the vocabulary", len(merges), a, c)
-		}
-		merges = append(merges, bpe.MergeIDs{A: int32(ida), B: int32(idc), New: int32(idn)})
+		parts = append(parts, p)
 		return vEnd, nil
 	})
-	return merges, end, err
+	if err != nil {
+		return nil, 0, err
+	}
+	merges := make([]bpe.MergeIDs, len(parts))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(parts)/50000)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for k := w * len(parts) / workers; k < (w+1)*len(parts)/workers; k++ {
+				x, y := parts[k][0].bytes(b, side), parts[k][1].bytes(b, side)
+				idx, okx := vocab[string(x)]
+				idy, oky := vocab[string(y)]
+				buf = append(append(buf[:0], x...), y...)
+				idn, okn := vocab[string(buf)]
+				if !okx || !oky || !okn {
+					errs[w] = fmt.Errorf("merge %d (%q %q): token not in the vocabulary", k, x, y)
+					return
+				}
+				merges[k] = bpe.MergeIDs{A: int32(idx), B: int32(idy), New: int32(idn)}
+			}
+		}()
+	}
+	wg.Wait()
+	return merges, end, errors.Join(errs...)
+}
+
+// textRef locates a token of a merge: bytes [off, off+n) of the file, or of
+// the side buffer of decoded tokens when inSide.
+type textRef struct {
+	off, n int32
+	inSide bool
+}
+
+func (r textRef) bytes(b, side []byte) []byte {
+	if r.inSide {
+		return side[r.off : r.off+r.n]
+	}
+	return b[r.off : r.off+r.n]
+}
+
+// stringRef locates the content of the string b[i:end], decoding it into
+// side when it has escapes.
+func stringRef(b []byte, i, end int, escaped bool, side *[]byte) (textRef, error) {
+	if !escaped {
+		return textRef{off: int32(i + 1), n: int32(end - i - 2)}, nil
+	}
+	s, err := decodeString(b, i, end, true)
+	if err != nil {
+		return textRef{}, err
+	}
+	r := textRef{off: int32(len(*side)), n: int32(len(s)), inSide: true}
+	*side = append(*side, s...)
+	return r, nil
 }
 
 // mergeParts reads the merge at b[i:] and returns its two tokens and the
 // index after it.
-func mergeParts(b []byte, i int) (x, y []byte, end int, err error) {
+func mergeParts(b []byte, i int, side *[]byte) (p [2]textRef, end int, err error) {
 	if b[i] == '"' {
 		end, escaped, err := scanString(b, i)
 		if err != nil {
-			return nil, nil, 0, err
+			return p, 0, err
 		}
-		s, err := stringBytes(b, i, end, escaped)
+		r, err := stringRef(b, i, end, escaped, side)
 		if err != nil {
-			return nil, nil, 0, err
+			return p, 0, err
 		}
+		s := r.bytes(b, *side)
 		k := bytes.IndexByte(s, ' ')
 		if k < 0 || bytes.IndexByte(s[k+1:], ' ') >= 0 {
-			return nil, nil, 0, fmt.Errorf("%s: want two tokens separated by one space", b[i:end])
+			return p, 0, fmt.Errorf("%s: want two tokens separated by one space", b[i:end])
 		}
-		return s[:k], s[k+1:], end, nil
+		p[0] = textRef{off: r.off, n: int32(k), inSide: r.inSide}
+		p[1] = textRef{off: r.off + int32(k) + 1, n: r.n - int32(k) - 1, inSide: r.inSide}
+		return p, end, nil
 	}
 	if b[i] != '[' {
-		return nil, nil, 0, scanError(i, "merge: want a string or a pair of strings")
+		return p, 0, scanError(i, "merge: want a string or a pair of strings")
 	}
-	var parts [2][]byte
 	for k := range 2 {
 		i = skipSpace(b, i+1)
 		end, escaped, err := scanString(b, i)
 		if err != nil {
-			return nil, nil, 0, err
+			return p, 0, err
 		}
-		if parts[k], err = stringBytes(b, i, end, escaped); err != nil {
-			return nil, nil, 0, err
+		if p[k], err = stringRef(b, i, end, escaped, side); err != nil {
+			return p, 0, err
 		}
 		i = skipSpace(b, end)
 		if i >= len(b) || b[i] != ",]"[k] {
-			return nil, nil, 0, scanError(i, "merge: want a pair of strings")
+			return p, 0, scanError(i, "merge: want a pair of strings")
 		}
 	}
-	return parts[0], parts[1], i + 1, nil
-}
-
-// stringBytes returns the decoded bytes of the string b[i:end].
-func stringBytes(b []byte, i, end int, escaped bool) ([]byte, error) {
-	if !escaped {
-		return b[i+1 : end-1], nil
-	}
-	s, err := decodeString(b, i, end, true)
-	return []byte(s), err
+	return p, i + 1, nil
 }
