@@ -168,8 +168,13 @@ func (t *Tokenizer) initVocab(f *tokenizerFile) error {
 	for _, id := range vocab {
 		size = max(size, id+1)
 	}
-	for _, a := range f.AddedTokens {
-		size = max(size, a.ID+1)
+	// The ids the engine gave the added tokens, as Hugging Face gives them
+	// (the file's ids are not used; see the engine's AddTokensWithIDs).
+	for i, a := range f.AddedTokens {
+		if id, ok := t.tk.TokenToId(a.Content); ok && a.Content != "" {
+			f.AddedTokens[i].ID = id
+		}
+		size = max(size, f.AddedTokens[i].ID+1)
 	}
 	t.vocabSize = size
 	t.idToToken = make([]string, size)
@@ -184,7 +189,11 @@ func (t *Tokenizer) initVocab(f *tokenizerFile) error {
 		if a.ID < 0 {
 			return fmt.Errorf("added token %q: negative id %d", a.Content, a.ID)
 		}
+		// A token matched on normalized text is named by its normalized form.
 		t.idToToken[a.ID] = a.Content
+		if s, ok := t.tk.IdToToken(a.ID); ok {
+			t.idToToken[a.ID] = s
+		}
 		t.special[a.ID] = a.Special
 	}
 	return nil

@@ -32,6 +32,9 @@ func familyDir(t testing.TB, family string) string {
 	if slices.Contains(families, family) {
 		return filepath.Join(testdata, family)
 	}
+	if _, ok := variantFamilies[family]; ok {
+		return variantDir(t, family)
+	}
 	dir := filepath.Join(tokenizerCache, family)
 	if err := fetchOnce(); err != nil {
 		t.Fatal(err)

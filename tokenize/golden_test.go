@@ -181,7 +181,7 @@ func TestGolden(t *testing.T) {
 	if len(corpus) < 3000 {
 		t.Fatalf("corpus has %d texts, want at least 3000", len(corpus))
 	}
-	for _, family := range slices.Concat(families, downloadedFamilies) {
+	for _, family := range slices.Concat(families, downloadedFamilies, variantNames) {
 		t.Run(family, func(t *testing.T) {
 			tk := loadFamily(t, family)
 			golden := loadGolden(t, family)

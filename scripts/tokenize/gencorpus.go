@@ -100,7 +100,9 @@ var addedTokens = []string{"<|endoftext|>", "<|user|>", "<|assistant|>", "<|syst
 	"<|python_tag|>", "<bos>", "<eos>", "<pad>", "<start_of_turn>", "<end_of_turn>", "<start_of_image>", "<mask>",
 	"<unused0>", "<unused99>", "[multimodal]", "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>",
 	"<｜Assistant｜>", "<｜tool▁sep｜>", "<|start|>", "<|message|>", "<|channel|>", "<|return|>", "<|constrain|>",
-	"<|im_start", "<start_of_turn", "<｜User", "<|eot_id|><|eot_id|>"}
+	"<|im_start", "<start_of_turn", "<｜User", "<|eot_id|><|eot_id|>",
+	// Tokens of the test variants with lstrip, rstrip, single_word and normalized (golden_variants_test.go).
+	"<|lstrip|>", "<|rstrip|>", "<|strip|>", "Hello", "ing", " ing ", "hello world", "hello  world", " Assistant:"}
 
 var cjk = []string{"我们今天去公园散步。", "机器学习是人工智能的一个分支", "你好，世界！", "東京は日本の首都です。",
 	"ひらがなとカタカナ", "コンピューター", "한국어 텍스트입니다", "中文English混合123", "「引用」と『書名』",

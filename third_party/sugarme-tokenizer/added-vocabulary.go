@@ -396,27 +396,69 @@ func (av *AddedVocabulary) AddTokens(tokens []AddedToken, model Model, normalize
 	return len(tokens) - ignored
 }
 
-// AddTokensWithIDs adds tokens with the ids that tokenizer.json gives them
-// (dpokit patch: AddTokens numbers new tokens from the model's vocabulary
-// size, which is wrong when the file leaves gaps or lists tokens out of
-// order).
+// AddTokensWithIDs adds the added tokens of tokenizer.json in file order, and
+// gives them ids as Hugging Face's Rust library does when it loads the file
+// (dpokit patch): a token already added keeps its id, a token of the model's
+// vocabulary takes the model's id, and any other takes the next id after the
+// largest added one (the model's vocabulary size for the first). The ids the
+// file writes are not used; for files that Hugging Face wrote they agree. A
+// token identical to one added before (content and options) is skipped.
 func (av *AddedVocabulary) AddTokensWithIDs(tokens []AddedTokenWithId, model Model, n normalizer.Normalizer) {
+	vocabSize := model.GetVocabSize()
+	maxID := -1
+	for _, id := range av.addedTokenMap {
+		maxID = max(maxID, id)
+	}
+	type entry struct {
+		tok     AddedToken
+		special bool
+	}
+	byID := map[int]entry{}
 	for _, t := range tokens {
-		if t.Token.Content == "" {
+		c := t.Token.Content
+		if c == "" {
 			continue
 		}
-		av.addedTokenMap[t.Token.Content] = t.Id
-		av.addedTokenMapR[t.Id] = t.Token.Content
-		if t.Special {
-			if !av.specialTokensSet[t.Token.Content] {
-				av.specialTokens = append(av.specialTokens, t.Token)
-				av.specialTokensSet[t.Token.Content] = true
+		if t.Special && !av.specialTokensSet[c] {
+			av.specialTokens = append(av.specialTokens, t.Token)
+			av.specialTokensSet[c] = true
+		}
+		id, ok := av.addedTokenMap[c]
+		if ok && byID[id] == (entry{t.Token, t.Special}) {
+			continue
+		}
+		if !ok {
+			id, ok = model.TokenToId(c)
+		}
+		if !ok {
+			id = vocabSize
+			if maxID >= vocabSize || vocabSize == 0 {
+				id = maxID + 1
 			}
-		} else {
+		}
+		maxID = max(maxID, id)
+		av.addedTokenMap[c] = id
+		// The id names the token's normalized form when it is matched
+		// on normalized text, as in Hugging Face (decoding uses it).
+		av.addedTokenMapR[id] = normalizedContent(t.Token, n)
+		byID[id] = entry{t.Token, t.Special}
+		if !av.specialTokensSet[c] {
 			av.addedTokens = append(av.addedTokens, t.Token)
 		}
 	}
 	av.refreshAddedTokens(model, n)
+}
+
+// normalizedContent is the content of tok, normalized by n when tok.Normalized.
+func normalizedContent(tok AddedToken, n normalizer.Normalizer) string {
+	if !tok.Normalized || n == nil {
+		return tok.Content
+	}
+	ns, err := n.Normalize(normalizer.NewNormalizedFrom(tok.Content))
+	if err != nil || ns == nil {
+		return tok.Content
+	}
+	return ns.GetNormalized()
 }
 
 type tokenId struct {
@@ -440,12 +482,7 @@ func (av *AddedVocabulary) refreshAddedTokens(model Model, n normalizer.Normaliz
 		if token.Normalized {
 			// Match the normalized form of the token on normalized text.
 			t := token
-			if n != nil {
-				ns, err := n.Normalize(normalizer.NewNormalizedFrom(token.Content))
-				if err == nil && ns != nil {
-					t.Content = ns.GetNormalized()
-				}
-			}
+			t.Content = normalizedContent(token, n)
 			normTokens = append(normTokens, t)
 			normIds = append(normIds, id)
 		} else {
