@@ -82,3 +82,35 @@ func TestSplitScanners(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSplitScanners holds every hand-written scanner to regexp2 on arbitrary
+// text (seeded with the corpus; go test runs the seeds, go test -fuzz
+// explores).
+func FuzzSplitScanners(f *testing.F) {
+	for i, c := range loadCorpus(f) {
+		if i%7 == 0 {
+			f.Add(c.raw)
+		}
+	}
+	type pair struct{ scanner, regexp pretokenizer.Matcher }
+	var matchers []pair
+	for _, p := range splitPatterns {
+		sc, err1 := pretokenizer.NewPatternMatcher(p.pattern, true, false)
+		re, err2 := pretokenizer.NewPatternMatcher(p.pattern, true, true)
+		if err1 != nil || err2 != nil {
+			f.Fatal(err1, err2)
+		}
+		matchers = append(matchers, pair{sc, re})
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = validText(s)
+		if strings.Contains(s, "ſ") { // see TestSplitScanners
+			return
+		}
+		for i, m := range matchers {
+			if got, want := matchesOf(t, m.scanner, s), matchesOf(t, m.regexp, s); !slices.Equal(got, want) {
+				t.Fatalf("%s %q:\n scanner %v\n regexp2 %v", splitPatterns[i].name, s, got, want)
+			}
+		}
+	})
+}
