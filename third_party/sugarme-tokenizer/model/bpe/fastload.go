@@ -20,10 +20,16 @@ func NewFromIDs(vocab model.Vocab, merges []MergeIDs, dropout *float32, unkToken
 	if dropout != nil && (*dropout <= 0 || *dropout > 1) {
 		return nil, errors.New("Error: Invalid dropout.")
 	}
+	// The reverse vocabulary is built on another core meanwhile.
 	vocabR := make(model.VocabR, len(vocab))
-	for k, v := range vocab {
-		vocabR[v] = k
-	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for k, v := range vocab {
+			vocabR[v] = k
+		}
+	}()
+	defer func() { <-done }()
 	ranks := make(map[uint64]mergeInfo, len(merges))
 	// Backwards, so that the first of duplicate merges wins, as in Hugging Face.
 	for rank := len(merges) - 1; rank >= 0; rank-- {
