@@ -124,8 +124,9 @@
 // single-threaded encode throughput for every family beside the Rust library
 // in the same run; the README holds its table. Large vocabularies load in one
 // pass over tokenizer.json; the fingerprint is computed in the background
-// ([Tokenizer.Fingerprint] waits for it). Encode keeps a BPE cache of words (up to 10,000, of under 256 bytes;
-// readers take no lock), and SentencePiece-style texts (Llama-2, Gemma), which
-// have no pre-tokenizer, are cut at boundaries that no vocabulary token spans
-// so that the cache applies to their pieces.
+// ([Tokenizer.Fingerprint] waits for it). Encode keeps a BPE cache of words
+// (up to 10,000, of under 256 bytes; readers take no lock), and
+// SentencePiece-style texts (Llama-2, Gemma), which have no pre-tokenizer, are
+// cut at boundaries that no vocabulary token spans so that the cache applies
+// to their pieces.
 package tokenize
