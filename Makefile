@@ -10,7 +10,7 @@ BIN         := bin/dpokit
 export DPOKIT_ORT_LIB := $(abspath $(ORT_LIB))
 export CGO_ENABLED := 1
 
-.PHONY: all build ort test test-short bench demo experiment experiment-quick lint clean
+.PHONY: all build ort deps test test-short bench demo experiment experiment-quick lint clean
 
 all: build ort
 
@@ -30,12 +30,16 @@ $(ORT_LIB): ORT_VERSION
 	echo $(ORT_VERSION) > $(ORT_DIR)/VERSION
 	rm -rf $(ORT_DIR).tmp
 
-# The README's test command.
-test: ort
-	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+# System packages the tests need (installed when run as root, else the apt-get line is printed).
+deps:
+	bash scripts/deps.sh
 
-test-short: ort
+# The README's test command.
+test: deps ort
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 80m ./...
+
+test-short: deps ort
 	$(GO) test -short -count=1 ./...
 
 # Score the shipped tiny policy/reference pair on the shipped preference data.

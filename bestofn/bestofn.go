@@ -1,8 +1,9 @@
 // Package bestofn draws N completions per prompt, sharing the prompt's
-// prefill across the N rows, and ranks them with a Ranker: the DPO implicit
-// reward, a policy's log-prob or an ONNX reward model (all provided by
-// score's judges), or the sampling model's own log-prob. It keeps every
-// candidate with its score and the index of the best.
+// prefill across the N rows ([Job], on sample's generation job), and ranks
+// them with a Ranker: the DPO implicit reward, a policy's log-prob or an
+// ONNX reward model (score's judges), or the sampling model's own log-prob.
+// It keeps every candidate with its score and the index of the best, and
+// can write the chosen completions as a baseline in sample's format.
 package bestofn
 
 import (
@@ -10,7 +11,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/dpokit/dpokit/sample"
+	"github.com/dpokit/dpokit/results"
 )
 
 // Ranker gives each (prompt, response) a reward; score.ModelJudge is one.
@@ -22,7 +23,7 @@ type Ranker interface {
 // highest score (the first on ties). With r nil the score is the sampling
 // model's own log-prob of the completion, which sampling already computed,
 // divided by its token count when lengthNorm is "avg".
-func Rank(ctx context.Context, r Ranker, lengthNorm string, recs []sample.Record) error {
+func Rank(ctx context.Context, r Ranker, lengthNorm string, recs []results.Record) error {
 	var prompts, texts []string
 	for _, rec := range recs {
 		for _, c := range rec.Completions {

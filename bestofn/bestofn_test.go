@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/dpokit/dpokit/sample"
+	"github.com/dpokit/dpokit/results"
 )
 
 type fixed map[string]float64
@@ -17,16 +17,16 @@ func (f fixed) Rewards(_ context.Context, prompts, responses []string) ([]float6
 	return out, nil
 }
 
-func rec(id string, texts ...string) sample.Record {
-	r := sample.Record{ID: id, Prompt: id}
+func rec(id string, texts ...string) results.Record {
+	r := results.Record{ID: id, Prompt: id}
 	for i, t := range texts {
-		r.Completions = append(r.Completions, sample.Candidate{Completion: sample.Completion{Text: t, TokenIDs: make([]int, i+1), Logp: -float64(2 * (i + 1))}})
+		r.Completions = append(r.Completions, results.Candidate{Completion: results.Completion{Text: t, TokenIDs: make([]int, i+1), Logp: -float64(2 * (i + 1))}})
 	}
 	return r
 }
 
 func TestRankPicksArgmaxFirstOnTies(t *testing.T) {
-	recs := []sample.Record{rec("p", "a", "b", "c"), rec("q", "x", "y")}
+	recs := []results.Record{rec("p", "a", "b", "c"), rec("q", "x", "y")}
 	f := fixed{"p|a": 1, "p|b": 3, "p|c": 3, "q|x": -1, "q|y": -2}
 	if err := Rank(context.Background(), f, "", recs); err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestRankPicksArgmaxFirstOnTies(t *testing.T) {
 // (best: the first); per token (-2/1, -4/2, -6/3) all tie at -2: the first.
 func TestRankSelfLogprob(t *testing.T) {
 	for _, norm := range []string{"", "avg"} {
-		recs := []sample.Record{rec("p", "a", "b", "c")}
+		recs := []results.Record{rec("p", "a", "b", "c")}
 		if err := Rank(context.Background(), nil, norm, recs); err != nil {
 			t.Fatal(err)
 		}

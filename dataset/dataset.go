@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 )
 
@@ -86,7 +87,7 @@ type Skipped struct {
 
 // ReadPairs reads the preference pairs in the file at path.
 func ReadPairs(path string, opts Options) ([]Pair, []Skipped, error) {
-	format, err := checkFormat(opts.Format, Explicit, Implicit, Conversational)
+	format, err := checkFormat(opts.Format, PairFormats...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -128,4 +129,22 @@ func checkFormat(f Format, allowed ...Format) (Format, error) {
 		names = append(names, string(a))
 	}
 	return "", fmt.Errorf("unknown record format %q (want %s)", f, strings.Join(names, ", "))
+}
+
+// PairFormats are the record formats of preference pairs.
+var PairFormats = []Format{Explicit, Implicit, Conversational}
+
+// ParseFormat checks a pair format name ("" or "auto" for detection).
+func ParseFormat(s string) (Format, error) {
+	f, err := checkFormat(Format(s), PairFormats...)
+	if err == nil && f == "" {
+		f = Auto
+	}
+	return f, err
+}
+
+// Log reports the skipped record as a warning, the one way every command
+// reports a record it left out.
+func (s Skipped) Log(file string) {
+	slog.Warn("skipped record", "file", file, "line", s.Line, "id", s.ID, "field", s.Field, "reason", s.Reason)
 }

@@ -41,8 +41,6 @@ var pairErrorCases = []errorCase{
 	{name: "prompt is a number", content: lines(`{"prompt": 1, "chosen": "yes", "rejected": "no"}`), line: 1, field: "prompt", want: "a number, want a string"},
 	{name: "prompt is an object", content: lines(`{"prompt": {"text": "Q"}, "chosen": "yes", "rejected": "no"}`), line: 1, field: "prompt", want: "an object, want a string"},
 	{name: "rejected is null", content: lines(`{"prompt": "Q", "chosen": "yes", "rejected": null}`), line: 1, field: "rejected", want: "null, want a string"},
-	{name: "empty chosen", content: lines(`{"prompt": "Q", "chosen": "", "rejected": "no"}`), line: 1, field: "chosen", want: "empty response"},
-	{name: "blank rejected", content: lines(`{"prompt": "Q", "chosen": "yes", "rejected": " \n\t"}`), line: 1, field: "rejected", want: "empty response"},
 	{name: "later record in another format", content: lines(good, `{"chosen": "yes", "rejected": "no"}`), line: 2, field: "prompt",
 		want: "missing (the record looks implicit, but the file's records are explicit, as detected at line 1)"},
 	{name: "id is a boolean", content: lines(`{"id": true, "prompt": "Q", "chosen": "yes", "rejected": "no"}`), line: 1, field: "id", want: "a boolean, want a string or a number"},
@@ -55,9 +53,7 @@ var pairErrorCases = []errorCase{
 
 	{name: "implicit without marker", file: "hh.jsonl", content: lines(`{"chosen": "Human: Q\nAssistant: yes", "rejected": "Human: Q\nAssistant: no"}`), line: 1, field: "chosen", want: `no "\n\nAssistant:" in the text chosen and rejected share`},
 	{name: "implicit marker after divergence", file: "hh.jsonl", content: lines(`{"chosen": "\n\nHuman: Q\n\nAssistant: yes", "rejected": "\n\nHuman: R\n\nAssistant: no"}`), line: 1, field: "chosen", want: "no prompt to take"},
-	{name: "implicit empty chosen response", file: "hh.jsonl", content: lines(`{"chosen": "\n\nHuman: Q\n\nAssistant:", "rejected": "\n\nHuman: Q\n\nAssistant: no"}`), line: 1, field: "chosen", want: "empty response after the prompt"},
-	{name: "implicit blank rejected response", file: "hh.jsonl", content: lines(`{"chosen": "\n\nHuman: Q\n\nAssistant: yes", "rejected": "\n\nHuman: Q\n\nAssistant:  "}`), line: 1, field: "rejected", want: "empty response after the prompt"},
-	{name: "implicit empty chosen", file: "hh.jsonl", content: lines(`{"chosen": "", "rejected": "\n\nHuman: Q\n\nAssistant: no"}`), line: 1, field: "chosen", want: "empty response"},
+	{name: "implicit empty chosen", file: "hh.jsonl", content: lines(`{"chosen": "", "rejected": "\n\nHuman: Q\n\nAssistant: no"}`), line: 1, field: "chosen", want: "no \"\\n\\nAssistant:\""},
 	{name: "implicit rejected missing", file: "hh.jsonl", content: lines(`{"chosen": "\n\nHuman: Q\n\nAssistant: yes"}`), line: 1, field: "rejected", want: "missing"},
 
 	{name: "message without role", file: "chat.jsonl", content: lines(`{"prompt": [{"content": "Q"}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "prompt[0].role", want: "missing"},
@@ -66,14 +62,13 @@ var pairErrorCases = []errorCase{
 	{name: "message role is empty", file: "chat.jsonl", content: lines(`{"prompt": [{"role": "", "content": "Q"}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "prompt[0].role", want: "empty"},
 	{name: "message content in parts", file: "chat.jsonl", content: lines(`{"prompt": [{"role": "user", "content": [{"type": "text", "text": "Q"}]}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "prompt[0].content", want: "content made of parts is not supported"},
 	{name: "message is a string", file: "chat.jsonl", content: lines(`{"prompt": ["Q"], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "prompt[0]", want: "a string, want a message object"},
-	{name: "prompt is text but responses are messages", file: "chat.jsonl", content: lines(`{"prompt": "Q", "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "prompt", want: "a string, want a list of messages"},
+	{name: "blank text prompt and responses without a shared start", file: "chat.jsonl", content: lines(`{"prompt": " ", "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "prompt", want: "empty prompt"},
 	{name: "empty prompt list", file: "chat.jsonl", content: lines(`{"prompt": [], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "prompt", want: "empty list"},
-	{name: "empty chosen list", file: "chat.jsonl", content: lines(`{"prompt": [{"role": "user", "content": "Q"}], "chosen": [], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "chosen", want: "empty response: no messages after the prompt"},
-	{name: "blank rejected contents", file: "chat.jsonl", content: lines(`{"prompt": [{"role": "user", "content": "Q"}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": " "}]}`), line: 1, field: "rejected", want: "empty response: no message has content"},
+	{name: "empty chosen list", file: "chat.jsonl", content: lines(`{"prompt": [{"role": "user", "content": "Q"}], "chosen": [], "rejected": [{"role": "assistant", "content": "no"}]}`), line: 1, field: "chosen", want: "no response: no messages after the prompt"},
 	{name: "no prompt and no common messages", file: "chat.jsonl", content: lines(`{"chosen": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "yes"}], "rejected": [{"role": "user", "content": "R"}, {"role": "assistant", "content": "no"}]}`), line: 1, field: "chosen", want: "share no leading messages"},
-	{name: "no prompt and equal conversations", file: "chat.jsonl", content: lines(`{"chosen": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "yes"}], "rejected": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "yes"}]}`), line: 1, field: "chosen", want: "empty response: no messages after the prompt"},
+	{name: "no prompt and equal conversations", file: "chat.jsonl", content: lines(`{"chosen": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "yes"}], "rejected": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "yes"}]}`), line: 1, field: "chosen", want: "no response: no messages after the prompt"},
 	{name: "chosen list when forced explicit", file: "chat.jsonl", opts: Options{Format: Explicit}, content: lines(`{"prompt": "Q", "chosen": [{"role": "assistant", "content": "yes"}], "rejected": "no"}`), line: 1, field: "chosen", want: "a list, want a string"},
-	{name: "text chosen when forced conversational", file: "chat.jsonl", opts: Options{Format: Conversational}, content: lines(good), line: 1, field: "prompt", want: "a string, want a list of messages"},
+	{name: "text chosen when forced conversational", file: "chat.jsonl", opts: Options{Format: Conversational}, content: lines(good), line: 1, field: "chosen", want: "a string, want a list of messages"},
 }
 
 func TestReadPairsErrors(t *testing.T) {

@@ -81,7 +81,7 @@ func open(path string, kind Kind) (*source, error) {
 			return nil, fmt.Errorf("%s: gzip: %w", path, err)
 		}
 		src.closers = append(src.closers, zr)
-		r = bufio.NewReaderSize(zr, bufSize)
+		r = bufio.NewReaderSize(truncationReader{zr}, bufSize)
 		if ext := filepath.Ext(name); strings.EqualFold(ext, ".gz") {
 			name = name[:len(name)-len(ext)]
 		}
@@ -118,6 +118,20 @@ func open(path string, kind Kind) (*source, error) {
 	return src, nil
 }
 
+// ErrTruncated is the error of a gzip stream that ends before its end marker.
+var ErrTruncated = errors.New("gzip data ends early: the compressed file is truncated")
+
+// truncationReader names gzip's unexpected EOF for what it is.
+type truncationReader struct{ r io.Reader }
+
+func (t truncationReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = ErrTruncated
+	}
+	return n, err
+}
+
 // detectKind decides a file's kind from its name (without .gz) and, where
 // the name does not settle it, its first bytes.
 func detectKind(name string, r *bufio.Reader) Kind {
@@ -145,6 +159,12 @@ func jsonlRecords(r *bufio.Reader) iter.Seq2[record, error] {
 		line, num := 0, 0
 		for {
 			b, err := r.ReadBytes('\n')
+			if err != nil && err != io.EOF {
+				// A read error (a truncated .gz) is reported as itself, not as
+				// the half line read before it.
+				yield(record{}, fmt.Errorf("after line %d: %w", line, err))
+				return
+			}
 			if len(b) > 0 {
 				line++
 				if line == 1 {

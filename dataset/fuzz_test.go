@@ -70,22 +70,20 @@ func checkFuzzPairs(t *testing.T, pairs []Pair) {
 		}
 		last = p.Line
 		if p.Conversational() {
-			if !hasContent(p.ChosenMessages) || !hasContent(p.RejectedMessages) || len(p.PromptMessages) == 0 {
+			if len(p.ChosenMessages) == 0 || len(p.RejectedMessages) == 0 || len(p.PromptMessages) == 0 {
 				t.Fatalf("conversational pair without prompt or responses: %+v", p)
 			}
 			continue
 		}
-		if blank(p.Chosen) || blank(p.Rejected) {
-			t.Fatalf("empty response in %+v", p)
+		if want := btoi(blank(p.Chosen)) + btoi(blank(p.Rejected)); p.EmptyResponses() != want {
+			t.Fatalf("EmptyResponses() = %d, want %d in %+v", p.EmptyResponses(), want, p)
 		}
 	}
 }
 
-func hasContent(ms []Message) bool {
-	for _, m := range ms {
-		if !blank(m.Content) && m.Role != "" {
-			return true
-		}
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	return false
+	return 0
 }

@@ -450,7 +450,7 @@ func TestFileKinds(t *testing.T) {
 
 func TestSkipInvalid(t *testing.T) {
 	path := writeFile(t, "mixed.jsonl", lines(
-		`{"id": "x", "chosen": "", "rejected": "no"}`, // bad before the format is known
+		`{"id": "x", "chosen": "yes", "rejected": "no"}`, // bad before the format is known
 		`{"id": "a", "prompt": "Q", "chosen": "yes", "rejected": "no"}`,
 		`not json`,
 		`{"id": "a", "prompt": "Q", "chosen": "yes", "rejected": "no"}`,
@@ -472,7 +472,7 @@ func TestSkipInvalid(t *testing.T) {
 		line          int
 		id, field, in string
 	}{
-		{1, "x", "chosen", "empty response"},
+		{1, "x", "chosen", "no \"\\n\\nAssistant:\" in the text chosen and rejected share"},
 		{3, "", "", "invalid JSON"},
 		{4, "a", "id", `duplicate id "a" (first at line 2)`},
 		{6, "5", "chosen", "a number, want a string"},

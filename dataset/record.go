@@ -66,18 +66,19 @@ func parsePair(format Format, fields map[string]any) (Pair, *RecordError) {
 		if p.Prompt, err = text(fields, "prompt"); err != nil {
 			return p, err
 		}
-		if p.Chosen, err = response(fields, "chosen"); err != nil {
+		// An empty or blank response is real data (scored as its EOS alone).
+		if p.Chosen, err = text(fields, "chosen"); err != nil {
 			return p, err
 		}
-		if p.Rejected, err = response(fields, "rejected"); err != nil {
+		if p.Rejected, err = text(fields, "rejected"); err != nil {
 			return p, err
 		}
 	case Implicit:
-		chosen, err := response(fields, "chosen")
+		chosen, err := text(fields, "chosen")
 		if err != nil {
 			return p, err
 		}
-		rejected, err := response(fields, "rejected")
+		rejected, err := text(fields, "rejected")
 		if err != nil {
 			return p, err
 		}
@@ -85,41 +86,9 @@ func parsePair(format Format, fields map[string]any) (Pair, *RecordError) {
 		if p.Prompt, p.Chosen, p.Rejected, ok = SplitPrompt(chosen, rejected); !ok {
 			return p, fieldErr("chosen", "no %q in the text chosen and rejected share, so there is no prompt to take", Marker)
 		}
-		if blank(p.Chosen) {
-			return p, fieldErr("chosen", "empty response after the prompt")
-		}
-		if blank(p.Rejected) {
-			return p, fieldErr("rejected", "empty response after the prompt")
-		}
 	case Conversational:
-		var prompt []Message
-		if _, ok := lookup(fields, "prompt"); ok {
-			if prompt, err = messages(fields, "prompt"); err != nil {
-				return p, err
-			}
-			if len(prompt) == 0 {
-				return p, fieldErr("prompt", "empty list")
-			}
-		}
-		chosen, err := messages(fields, "chosen")
+		prompt, chosen, rejected, err := conversation(fields)
 		if err != nil {
-			return p, err
-		}
-		rejected, err := messages(fields, "rejected")
-		if err != nil {
-			return p, err
-		}
-		if prompt == nil {
-			n := commonMessages(chosen, rejected)
-			if n == 0 {
-				return p, fieldErr("chosen", "no prompt field, and chosen and rejected share no leading messages to take it from")
-			}
-			prompt, chosen, rejected = chosen[:n:n], chosen[n:], rejected[n:]
-		}
-		if err := conversationResponse(chosen, "chosen"); err != nil {
-			return p, err
-		}
-		if err := conversationResponse(rejected, "rejected"); err != nil {
 			return p, err
 		}
 		p.PromptMessages, p.ChosenMessages, p.RejectedMessages = prompt, chosen, rejected
@@ -127,6 +96,69 @@ func parsePair(format Format, fields map[string]any) (Pair, *RecordError) {
 		return p, fieldErr("", "unknown record format %q", format)
 	}
 	return p, nil
+}
+
+// conversation reads a conversational pair. The prompt is a "prompt" list of
+// messages; or, when chosen and rejected hold whole conversations (with or
+// without a "prompt" string beside them, as UltraFeedback-binarized has), the
+// messages they share at the start; or a "prompt" string alone becomes one
+// user message.
+func conversation(fields map[string]any) (prompt, chosen, rejected []Message, err *RecordError) {
+	pv, hasPrompt := lookup(fields, "prompt")
+	promptText, promptIsText := pv.(string)
+	if hasPrompt && !promptIsText {
+		if prompt, err = messages(fields, "prompt"); err != nil {
+			return nil, nil, nil, err
+		}
+		if len(prompt) == 0 {
+			return nil, nil, nil, fieldErr("prompt", "empty list")
+		}
+	}
+	if chosen, err = messages(fields, "chosen"); err != nil {
+		return nil, nil, nil, err
+	}
+	if rejected, err = messages(fields, "rejected"); err != nil {
+		return nil, nil, nil, err
+	}
+	if prompt == nil {
+		switch n := commonMessages(chosen, rejected); {
+		case n > 0:
+			prompt, chosen, rejected = chosen[:n:n], chosen[n:], rejected[n:]
+		case promptIsText && !blank(promptText):
+			prompt = []Message{{Role: "user", Content: promptText}}
+		case promptIsText:
+			return nil, nil, nil, fieldErr("prompt", "empty prompt, and chosen and rejected share no leading messages to take it from")
+		default:
+			return nil, nil, nil, fieldErr("chosen", "no prompt field, and chosen and rejected share no leading messages to take it from")
+		}
+	}
+	if len(chosen) == 0 {
+		return nil, nil, nil, fieldErr("chosen", "no response: no messages after the prompt")
+	}
+	if len(rejected) == 0 {
+		return nil, nil, nil, fieldErr("rejected", "no response: no messages after the prompt")
+	}
+	return prompt, chosen, rejected, nil
+}
+
+// EmptyResponses counts p's responses (0, 1 or 2) that are empty or blank:
+// real data, scored and trained as TRL does (the response is its EOS alone).
+func (p Pair) EmptyResponses() int {
+	n := 0
+	if p.Conversational() {
+		for _, ms := range [][]Message{p.ChosenMessages, p.RejectedMessages} {
+			if !slices.ContainsFunc(ms, func(m Message) bool { return !blank(m.Content) }) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, s := range []string{p.Chosen, p.Rejected} {
+		if blank(s) {
+			n++
+		}
+	}
+	return n
 }
 
 // SplitPrompt splits the two full texts of an implicit-prompt record into
@@ -152,16 +184,6 @@ func commonMessages(a, b []Message) int {
 		n++
 	}
 	return n
-}
-
-func conversationResponse(ms []Message, field string) *RecordError {
-	if len(ms) == 0 {
-		return fieldErr(field, "empty response: no messages after the prompt")
-	}
-	if !slices.ContainsFunc(ms, func(m Message) bool { return !blank(m.Content) }) {
-		return fieldErr(field, "empty response: no message has content")
-	}
-	return nil
 }
 
 // promptParser parses prompt records. With no format given, the first
@@ -248,15 +270,6 @@ func text(fields map[string]any, key string) (string, *RecordError) {
 		return "", fieldErr(key, "%s, want a string", describe(v))
 	}
 	return s, nil
-}
-
-// response returns a string field that must not be blank.
-func response(fields map[string]any, key string) (string, *RecordError) {
-	s, err := text(fields, key)
-	if err == nil && blank(s) {
-		err = fieldErr(key, "empty response")
-	}
-	return s, err
 }
 
 // messages returns a field holding a list of {"role", "content"} messages.

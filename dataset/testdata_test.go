@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,14 +83,14 @@ func TestProjectData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(pairs) != 2 || pairs[0].ID != "b1" || pairs[1].ID != "b11" {
+		// b5's chosen is empty: real data, kept and counted (scored as EOS alone).
+		if len(pairs) != 3 || pairs[0].ID != "b1" || pairs[1].ID != "b5" || pairs[1].EmptyResponses() != 1 || pairs[2].ID != "b11" {
 			t.Errorf("pairs %+v", pairs)
 		}
 		want := []Skipped{
 			{Line: 2, ID: "b2", Field: "rejected"},
 			{Line: 3, Field: ""},
 			{Line: 4, ID: "b4", Field: "chosen"},
-			{Line: 5, ID: "b5", Field: "chosen"},
 			{Line: 7, ID: "b1", Field: "id"},
 			{Line: 8, Field: ""},
 			{Line: 9, ID: "8", Field: ""},
@@ -107,27 +106,5 @@ func TestProjectData(t *testing.T) {
 			}
 		}
 	})
-	t.Run("identity", func(t *testing.T) {
-		path := filepath.Join(dataDir, "pairs.jsonl")
-		sum, size, err := Identity(path)
-		st, serr := os.Stat(path)
-		if err != nil || serr != nil || size != st.Size() || len(sum) != 64 {
-			t.Errorf("Identity = %s, %d, %v", sum, size, err)
-		}
-	})
 }
 
-func TestIdentity(t *testing.T) {
-	path := writeFile(t, "x.txt", "hello\n")
-	sum, size, err := Identity(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum != "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03" || size != 6 {
-		t.Errorf("Identity = %s, %d", sum, size)
-	}
-	missing := filepath.Join(t.TempDir(), "missing")
-	if _, _, err := Identity(missing); err == nil || !strings.Contains(err.Error(), missing) {
-		t.Errorf("missing file: %v", err)
-	}
-}

@@ -6,16 +6,16 @@
 //
 // # Directories and signatures
 //
-// [OpenDir] finds the ONNX file (model.onnx, onnx/model.onnx,
-// decoder_model_merged.onnx, decoder_model.onnx, or genai_config.json's
-// decoder filename), parses its graph with a small protobuf reader
-// ([ReadGraph]: inputs and outputs with symbolic shapes, opsets, operator
-// counts including subgraphs, parameter count, external data files) and
-// derives a [Signature]: input ids, attention mask and position ids, logits,
-// and the KV cache — optimum's past_key_values.{i}.key|value and
-// present.{i}.key|value, a stacked past_{i} of shape [2, batch, heads, past,
-// head] ([KVStacked]), or the names a genai_config.json gives as %d
-// templates. Nothing is guessed from a model's name.
+// Package modeldir reads a directory and its signature without cgo; [Dir],
+// [Signature] and [OpenDir] are its names here. It finds the ONNX file
+// (model.onnx, onnx/model.onnx, decoder_model_merged.onnx,
+// decoder_model.onnx, or genai_config.json's decoder filename), parses its
+// graph with dpokit's ONNX codec (internal/onnxproto) and derives the
+// signature: input ids, attention mask and position ids, logits, and the KV
+// cache — optimum's past_key_values.{i}.key|value and present.{i}.key|value,
+// a stacked past_{i} of shape [2, batch, heads, past, head] ([KVStacked]),
+// or the names a genai_config.json gives as %d templates. Nothing is
+// guessed from a model's name.
 //
 // # Runtime
 //

@@ -7,7 +7,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
-	"github.com/dpokit/dpokit/internal/onnxbuild"
+	"github.com/dpokit/dpokit/internal/onnxproto"
 )
 
 // The log-softmax of every logit row, gathered at the target tokens, runs
@@ -19,12 +19,12 @@ import (
 //
 //	logits float32 [n, t, v], targets int64 [n, t, 1] -> logp float32 [n, t, 1]
 func logpGraph() []byte {
-	g := onnxbuild.New("dpokit_logp")
-	g.Input("logits", onnxbuild.Float, "n", "t", "v")
-	g.Input("targets", onnxbuild.Int64, "n", "t", 1)
-	g.Output("logp", onnxbuild.Float, "n", "t", 1)
-	g.Node("LogSoftmax", []string{"logits"}, []string{"logsoftmax"}, onnxbuild.Int("axis", -1))
-	g.Node("GatherElements", []string{"logsoftmax", "targets"}, []string{"logp"}, onnxbuild.Int("axis", 2))
+	g := onnxproto.NewBuilder("dpokit_logp")
+	g.Input("logits", onnxproto.Float, "n", "t", "v")
+	g.Input("targets", onnxproto.Int64, "n", "t", 1)
+	g.Output("logp", onnxproto.Float, "n", "t", 1)
+	g.Node("LogSoftmax", []string{"logits"}, []string{"logsoftmax"}, onnxproto.IntAttr("axis", -1))
+	g.Node("GatherElements", []string{"logsoftmax", "targets"}, []string{"logp"}, onnxproto.IntAttr("axis", 2))
 	return g.Model(13)
 }
 

@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/dpokit/dpokit/score"
+	"github.com/dpokit/dpokit/results"
 )
 
 // ExperimentSchema is the value of [Experiment.Schema] that this package
@@ -45,27 +45,27 @@ type Task struct {
 
 // Reference is the reference (SFT) model and the true reward of its samples.
 type Reference struct {
-	Model         score.Identity `json:"model"`
-	RewardMean    float64        `json:"reward_mean"`
-	RewardSE      float64        `json:"reward_se"`
-	RewardSamples []float64      `json:"reward_samples"`
+	Model         results.Identity `json:"model"`
+	RewardMean    float64          `json:"reward_mean"`
+	RewardSE      float64          `json:"reward_se"`
+	RewardSamples []float64        `json:"reward_samples"`
 }
 
 // Policy is one DPO-trained policy and its evaluation.
 type Policy struct {
-	Name              string          `json:"name"`
-	Beta              float64         `json:"beta"`
-	Loss              string          `json:"loss"` // train's loss name, e.g. "sigmoid"
-	Model             *score.Identity `json:"model,omitempty"`
-	KLMean            float64         `json:"kl_mean"` // mean over samples of log π(y|x) − log π_ref(y|x)
-	KLSE              float64         `json:"kl_se"`
-	RewardMean        float64         `json:"reward_mean"`
-	RewardSE          float64         `json:"reward_se"`
-	HeldoutAccuracy   float64         `json:"heldout_accuracy"` // implicit-reward accuracy on held-out pairs (dpokit score)
-	HeldoutAccuracySE float64         `json:"heldout_accuracy_se"`
-	WinRateVsRef      *Rate           `json:"winrate_vs_ref,omitempty"`
-	WinRateVsBestOfN  *Rate           `json:"winrate_vs_bestofn,omitempty"`
-	RewardSamples     []float64       `json:"reward_samples"`
+	Name              string            `json:"name"`
+	Beta              float64           `json:"beta"`
+	Loss              string            `json:"loss"` // train's loss name, e.g. "sigmoid"
+	Model             *results.Identity `json:"model,omitempty"`
+	KLMean            float64           `json:"kl_mean"` // mean over samples of log π(y|x) − log π_ref(y|x)
+	KLSE              float64           `json:"kl_se"`
+	RewardMean        float64           `json:"reward_mean"`
+	RewardSE          float64           `json:"reward_se"`
+	HeldoutAccuracy   float64           `json:"heldout_accuracy"` // implicit-reward accuracy on held-out pairs (dpokit score)
+	HeldoutAccuracySE float64           `json:"heldout_accuracy_se"`
+	WinRateVsRef      *Rate             `json:"winrate_vs_ref,omitempty"`
+	WinRateVsBestOfN  *Rate             `json:"winrate_vs_bestofn,omitempty"`
+	RewardSamples     []float64         `json:"reward_samples"`
 }
 
 // Rate is a win rate (ties count ½) with its standard error, as written by

@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/dpokit/dpokit/score"
+	"github.com/dpokit/dpokit/results"
 )
 
 // experimentSection shows the controlled experiment: the reward–KL
@@ -357,7 +357,7 @@ func experimentFigures(e *Experiment) ([]figure, error) {
 func provenance(e *Experiment) []block {
 	var bs []block
 	t := &table{Head: []string{"model", "path", "sha256", "size"}}
-	addID := func(role string, id *score.Identity) {
+	addID := func(role string, id *results.Identity) {
 		if id != nil && (id.Path != "" || id.SHA256 != "") {
 			t.Rows = append(t.Rows, []cell{txt(role), mono(id.Path), mono(id.SHA256), num(bytesize(id.Bytes))})
 		}

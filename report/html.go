@@ -93,6 +93,8 @@ func Render(w io.Writer, p *Page, generator string) error {
 			sv, err = winRateSection(sec.WinRate)
 		case sec.Experiment != nil:
 			sv, err = experimentSection(sec.Experiment)
+		case sec.Iteration != nil:
+			sv, err = iterationSection(sec.Iteration)
 		default:
 			err = errors.New("empty section")
 		}

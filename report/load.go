@@ -1,29 +1,28 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
-	"github.com/dpokit/dpokit/score"
+	"github.com/dpokit/dpokit/results"
 )
 
 // Kind is what an input file holds.
 type Kind string
 
 const (
-	KindSummary    Kind = "score summary"      // `dpokit score --summary` (score.Summary)
-	KindPairs      Kind = "score pairs"        // `dpokit score --out`, one score.Result per line
-	KindWinRate    Kind = "win rate"           // `dpokit score winrate --out` (score.WinRate)
+	KindSummary    Kind = "score summary"      // `dpokit score --summary` (results.Summary)
+	KindPairs      Kind = "score pairs"        // `dpokit score --out`, one results.Result per line
+	KindWinRate    Kind = "win rate"           // `dpokit score winrate --out` (results.WinRate)
 	KindExperiment Kind = "experiment results" // Experiment
+	KindIteration  Kind = "iterate rounds"     // `dpokit iterate`'s iterate.json (results.Iteration)
 )
 
 // Page is a report: a title and one section per input.
@@ -37,14 +36,15 @@ type Page struct {
 type Section struct {
 	Source     string // the file it was read from
 	Score      *Score
-	WinRate    *score.WinRate
+	WinRate    *results.WinRate
 	Experiment *Experiment
+	Iteration  *results.Iteration
 }
 
 // Score is a `dpokit score` run: its summary, its per-pair results, or both.
 type Score struct {
-	Summary   *score.Summary // nil when only per-pair results were given
-	Pairs     []score.Result // nil when they were not found
+	Summary   *results.Summary // nil when only per-pair results were given
+	Pairs     []results.Result // nil when they were not found
 	PairsPath string
 	Notes     []string // what the page says about missing or inconsistent inputs
 }
@@ -84,6 +84,8 @@ func Detect(data []byte) (Kind, error) {
 			return KindExperiment, nil
 		}
 		return "", fmt.Errorf("unknown schema %q (this dpokit reads %q)", s, ExperimentSchema)
+	case has("judge", "rounds"):
+		return KindIteration, nil
 	case has("win_rate", "n", "wins", "losses"):
 		return KindWinRate, nil
 	case has("pairs", "scored", "accuracy", "beta"):
@@ -138,17 +140,26 @@ func Load(title string, paths ...string) (*Page, error) {
 		sec.Source = path
 		switch kind {
 		case KindSummary:
-			var s score.Summary
+			var s results.Summary
 			if err := json.Unmarshal(data, &s); err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			sec.Score = &Score{Summary: &s}
 		case KindWinRate:
-			var w score.WinRate
+			var w results.WinRate
 			if err := json.Unmarshal(data, &w); err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			sec.WinRate = &w
+		case KindIteration:
+			var it results.Iteration
+			if err := json.Unmarshal(data, &it); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if len(it.Rounds) == 0 {
+				return nil, fmt.Errorf("%s: no rounds", path)
+			}
+			sec.Iteration = &it
 		case KindExperiment:
 			e, err := ReadExperiment(path)
 			if err != nil {
@@ -156,7 +167,7 @@ func Load(title string, paths ...string) (*Page, error) {
 			}
 			sec.Experiment = e
 		case KindPairs:
-			rs, err := readPairs(path, data)
+			rs, err := results.DecodePairs(bytes.NewReader(data), path)
 			if err != nil {
 				return nil, err
 			}
@@ -234,7 +245,7 @@ func (s *Score) complete(source string) error {
 				if err != nil {
 					return err
 				}
-				if s.Pairs, err = readPairs(c, data); err != nil {
+				if s.Pairs, err = results.DecodePairs(bytes.NewReader(data), c); err != nil {
 					return err
 				}
 				s.PairsPath, found = c, true
@@ -252,27 +263,4 @@ func (s *Score) complete(source string) error {
 		s.Notes = append(s.Notes, "Only per-pair results were given: the statistics below are computed from them; β, models and data are not known.")
 	}
 	return nil
-}
-
-// readPairs parses per-pair score results, one JSON object per line.
-func readPairs(path string, data []byte) ([]score.Result, error) {
-	var rs []score.Result
-	r := bufio.NewReader(bytes.NewReader(data))
-	for line := 1; ; line++ {
-		b, err := r.ReadBytes('\n')
-		if len(bytes.TrimSpace(b)) > 0 {
-			var res score.Result
-			if err := json.Unmarshal(b, &res); err != nil {
-				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-			}
-			rs = append(rs, res)
-		}
-		if err == io.EOF {
-			break
-		}
-	}
-	if rs == nil {
-		rs = []score.Result{}
-	}
-	return rs, nil
 }

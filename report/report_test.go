@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/dpokit/dpokit/score"
+	"github.com/dpokit/dpokit/results"
 )
 
 const fixtures = "../testdata/report"
@@ -546,7 +546,7 @@ func TestRenderSparse(t *testing.T) {
 	pg := &Page{Sections: []Section{
 		{Source: "e.json", Experiment: e},
 		{Source: "s.json", Score: &Score{Summary: s.Summary}},
-		{Source: "p.jsonl", Score: &Score{Pairs: []score.Result{}}},
+		{Source: "p.jsonl", Score: &Score{Pairs: []results.Result{}}},
 	}}
 	var buf bytes.Buffer
 	if err := Render(&buf, pg, ""); err != nil {

@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/dpokit/dpokit/score"
+	"github.com/dpokit/dpokit/results"
 )
 
 // scoreSection shows a `dpokit score` run: its figures, identities and
@@ -18,12 +18,12 @@ import (
 func scoreSection(s *Score) (sectionView, error) {
 	sv := sectionView{Kind: KindSummary, Notes: s.Notes}
 	sum := s.Summary
-	var st score.Stats
+	var st results.Stats
 	if sum != nil {
 		st = sum.Stats
 		sv.Title = "Implicit rewards: " + filepath.Base(sum.Data.Path)
 	} else {
-		st = score.Aggregate(s.Pairs)
+		st = results.Aggregate(s.Pairs)
 		sv.Kind = KindPairs
 		sv.Title = "Implicit rewards: " + filepath.Base(s.PairsPath)
 	}
@@ -79,7 +79,7 @@ func scoreSection(s *Score) (sectionView, error) {
 
 	if sum != nil {
 		t := &table{Head: []string{"input", "path", "sha256", "size"}}
-		add := func(role string, id *score.Identity) {
+		add := func(role string, id *results.Identity) {
 			t.Rows = append(t.Rows, []cell{txt(role), mono(id.Path), mono(id.SHA256), num(bytesize(id.Bytes))})
 		}
 		add("policy", &sum.Policy)
@@ -107,7 +107,7 @@ func scoreSection(s *Score) (sectionView, error) {
 	return sv, nil
 }
 
-func variant(sum *score.Summary) string {
+func variant(sum *results.Summary) string {
 	s := "β·(log π − log π_ref), summed over response tokens"
 	if sum.RefFree {
 		s = "reference-free: β·log π"
@@ -120,7 +120,7 @@ func variant(sum *score.Summary) string {
 
 // pairFigures plots the margins, chosen against rejected rewards, and the
 // two reward distributions.
-func pairFigures(rs []score.Result) ([]figure, error) {
+func pairFigures(rs []results.Result) ([]figure, error) {
 	margins := make([]float64, len(rs))
 	chosen := make([]float64, len(rs))
 	rejected := make([]float64, len(rs))

@@ -11,11 +11,11 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/dpokit/dpokit/score"
+	"github.com/dpokit/dpokit/results"
 )
 
 // winRateSection shows a `dpokit score winrate` result.
-func winRateSection(w *score.WinRate) (sectionView, error) {
+func winRateSection(w *results.WinRate) (sectionView, error) {
 	sv := sectionView{Kind: KindWinRate, Title: "Win rate: " + name(w.Candidates, "candidates") + " against " + name(w.Baseline, "baseline")}
 	cards := []card{
 		{Label: "Win rate", Value: f4(w.WinRate), Sub: "± " + f4(w.StandardError) + " (SE)"},
@@ -63,7 +63,7 @@ func name(path, empty string) string {
 	return filepath.Base(path)
 }
 
-func winRatePlot(w *score.WinRate) (template.HTML, error) {
+func winRatePlot(w *results.WinRate) (template.HTML, error) {
 	names := []string{"win rate"}
 	vals := plotter.Values{w.WinRate}
 	if w.LengthControlled != nil {

@@ -57,6 +57,13 @@
 // with special tokens skipped; the whole completion is decoded after every
 // token, which costs O(length²) per completion.
 //
+// # Jobs
+//
+// [Job] is `dpokit sample` (and the drawing half of `dpokit bestofn`): it
+// reads and renders the prompts, generates them in fixed groups of
+// Batch/N prompts, journals each group, and resumes only a run with the
+// same model, prompts (by content) and options (internal/resume).
+//
 // # Errors
 //
 // Functions return errors (nothing panics on bad input): options out of

@@ -1,9 +1,10 @@
 package sample
 
 import (
-	"errors"
 	"fmt"
 	"math"
+
+	"github.com/dpokit/dpokit/results"
 )
 
 // Options says how completions are drawn. The zero value of each filter
@@ -28,42 +29,36 @@ type Options struct {
 	Batch       int    // rows (prompt × sample) decoded together; 0 means 8
 }
 
+// Completion is one generated continuation of a prompt (results'
+// schema); Finish* are its finish reasons.
+type Completion = results.Completion
+
 // Finish reasons.
 const (
-	FinishEOS    = "eos"    // the model produced an EOS id
-	FinishStop   = "stop"   // a stop token or stop string
-	FinishLength = "length" // MaxNewTokens, or the model's context length
+	FinishEOS    = results.FinishEOS
+	FinishStop   = results.FinishStop
+	FinishLength = results.FinishLength
 )
-
-// Completion is one generated continuation of a prompt.
-type Completion struct {
-	// Text is the decoded completion (special tokens skipped), without a
-	// final EOS or stop token and cut before a stop string. Empty when no
-	// Decoder was given.
-	Text string `json:"text"`
-	// TokenIDs are the generated ids, including a final EOS or stop token,
-	// and for "stop" by stop string every token up to the one that completed
-	// it (Text is cut; the tokens are what the model produced).
-	TokenIDs []int `json:"token_ids"`
-	// Logp is the sum of natural-log probabilities of TokenIDs under the
-	// model's own next-token distribution: log-softmax of the raw logits,
-	// before repetition penalty, temperature or any filter. It is what a
-	// scoring pass (models Run, TokenLogProbs) gives for the same tokens,
-	// not the probability of the draw under the filtered distribution.
-	Logp         float64 `json:"logp"`
-	FinishReason string  `json:"finish_reason"`
-}
 
 // Decoder turns token ids into text; tokenize's tokenizer satisfies it.
 type Decoder interface {
 	Decode(ids []int, skipSpecial bool) (string, error)
 }
 
-// Validate reports the first option out of range.
+// OptionError is an option out of range; Option is the Options field.
+type OptionError struct {
+	Option string
+	Value  any
+	Want   string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("sample option %s = %v: want %s", e.Option, e.Value, e.Want)
+}
+
+// Validate reports the first option out of range as an *OptionError.
 func (o Options) Validate() error {
-	bad := func(f string, v any, want string) error {
-		return fmt.Errorf("sample option %s = %v: want %s", f, v, want)
-	}
+	bad := func(f string, v any, want string) error { return &OptionError{Option: f, Value: v, Want: want} }
 	switch {
 	case o.MaxNewTokens < 1:
 		return bad("MaxNewTokens", o.MaxNewTokens, ">= 1")
@@ -88,7 +83,7 @@ func (o Options) Validate() error {
 	}
 	for _, s := range o.StopStrings {
 		if s == "" {
-			return errors.New("sample option StopStrings: empty stop string")
+			return bad("StopStrings", `""`, "non-empty stop strings")
 		}
 	}
 	return nil

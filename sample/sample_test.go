@@ -93,7 +93,12 @@ func loadGreedyRefs(t *testing.T) map[string][]greedyRef {
 // step where PyTorch's top two scores are within 1e-4 (a near-tie that
 // rounding may break either way); Logp is compared when no such step occurs.
 func TestGreedyMatchesPyTorch(t *testing.T) {
-	const nearTie, tol = 1e-4, 1e-4
+	// logp sums 16 per-token log-probs; each is held to 1e-4 against PyTorch
+	// elsewhere (models' tests), a bound that covers float32 logits summed in a
+	// different order by ONNX Runtime's CPU-specific kernels (AVX2 or AVX-512).
+	// The errors of the 16 terms add up at worst, so the sum's bound is 16 × 1e-4;
+	// a wrong token or position is caught by the id comparison, not by this bound.
+	const nearTie, perToken = 1e-4, 1e-4
 	for model, all := range loadGreedyRefs(t) {
 		m := openModel(t, model)
 		for _, penalty := range []float64{1, 1.3} {
@@ -129,7 +134,7 @@ func TestGreedyMatchesPyTorch(t *testing.T) {
 							t.Errorf("%s: greedy ids\n got %v\nwant %v (first %d compared)", c.Name, got.TokenIDs, c.Greedy, n)
 						}
 						compared += n
-						if n == len(c.Greedy) && math.Abs(got.Logp-c.Logp) > tol {
+						if tol := perToken * float64(n); n == len(c.Greedy) && math.Abs(got.Logp-c.Logp) > tol {
 							t.Errorf("%s: logp %.6f, PyTorch %.6f", c.Name, got.Logp, c.Logp)
 						}
 					}

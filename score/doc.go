@@ -3,33 +3,31 @@
 //
 // # Tokenization
 //
-// As current TRL does, a pair's prompt is tokenized with the tokenizer's
-// special tokens (BOS when the config says so; not twice when a chat
-// template already wrote it) and each response without them, EOS appended;
-// the scored sequence is their concatenation, so the prompt/response
-// boundary is exact. Where tokenizing prompt+response jointly would merge
-// tokens across the boundary, the pair is counted in the summary's
-// boundary_mismatches and scored as concatenated. --max-length and
-// --max-prompt-length truncate as TRL does: keep the end of the prompt,
-// then cut the responses.
+// Pairs are encoded by tokenize.PairOptions, as current TRL does (see
+// package tokenize): prompt and responses tokenized apart and
+// concatenated, boundary mismatches and truncations counted in the summary.
 //
 // # Running
 //
-// Pairs are sorted by length within chunks of [ChunkPairs] records and
-// batched under a padded-token budget ([Batches]). With prefix sharing a
-// prompt, minus its last token, runs once; both responses (each after the
-// prompt's last token) continue its KV cache in one batch. The policy and
-// the reference run in parallel. A batch's results depend only on the
-// batch, and batches are planned per chunk, so resumed (--resume, from an
-// append-only journal synced per batch) and sharded (--shard i/n, then
-// [Merge]) runs give the same bytes as one run.
+// [Job] is `dpokit score`. Pairs are sorted by length within chunks of
+// results.ChunkPairs records and batched under a padded-token budget by
+// package logprob, the log-prob engine, with or without prefix sharing.
+// The policy and the reference run in parallel ([Run]). A batch's results
+// depend only on the batch, and batches are planned per chunk, so resumed
+// (--resume, from an append-only journal synced per batch) and sharded
+// (--shard i/n, then [Merge]) runs give the same bytes as one run. A
+// journal records the run's identity (internal/resume): the models and data
+// by content and every result-affecting option; a resume with any of them
+// changed is refused, naming it. An output that is the same file as an
+// input is refused before any work.
 //
 // # Rewards and statistics
 //
 // [Rewarding] applies β, the reference-free variant (reference log-probs 0)
 // and length normalisation ("avg": log-probs divided by the response's
 // token count). A pair is correct when its chosen reward is strictly
-// greater. [Aggregate] gives accuracy and margins with standard errors.
+// greater. results.Aggregate gives accuracy and margins with standard
+// errors; the output schemas live in package results.
 //
 // # Judges and win rates
 //

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/dpokit/dpokit/dataset"
+	"github.com/dpokit/dpokit/logprob"
+	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/tokenize"
 )
@@ -26,7 +28,7 @@ type JudgeSpec struct {
 	Kind        string
 	Policy, Ref string
 	Rewarding
-	Tokenization
+	Pair        tokenize.PairOptions
 	BatchTokens int
 }
 
@@ -48,70 +50,69 @@ func OpenJudge(rt *models.Runtime, spec JudgeSpec) (*ModelJudge, error) {
 		return nil, err
 	}
 	j := &ModelJudge{kind: kind, spec: spec}
-	load := func(dir string) (*models.Model, *tokenize.Tokenizer, error) {
-		d, err := models.OpenDir(dir)
-		if err != nil {
-			return nil, nil, err
+	var dirs []*modeldir.Dir
+	switch {
+	case kind == "rm":
+		dirs, j.tok, err = rewardModel(rmDir)
+	case spec.Policy == "":
+		err = fmt.Errorf("judge %s needs a policy model", kind)
+	case kind == "implicit" && !spec.RefFree && spec.Ref == "":
+		err = errors.New("judge implicit needs a reference model (or reference-free)")
+	default:
+		var policy, ref *modeldir.Dir
+		ref0 := spec.Ref
+		if kind != "implicit" || spec.RefFree {
+			ref0 = ""
 		}
-		tok, err := tokenize.Load(dir)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s tokenizer: %w", dir, err)
+		policy, ref, j.tok, err = modeldir.OpenPair(spec.Policy, ref0)
+		dirs = []*modeldir.Dir{policy, ref}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range dirs {
+		if d == nil {
+			continue
 		}
 		m, err := rt.Load(d)
 		if err != nil {
-			return nil, nil, err
+			j.Close()
+			return nil, err
 		}
 		j.open = append(j.open, m)
-		return m, tok, nil
-	}
-	switch kind {
-	case "rm":
-		if j.policy, j.tok, err = load(rmDir); err != nil {
-			j.Close()
-			return nil, err
-		}
-		if j.policy.Sig.HasCache() {
-			j.Close()
-			return nil, fmt.Errorf("rm:%s is a decoder with a KV cache, not a sequence-classification reward model", rmDir)
-		}
-		if o := j.policy.Dir.Graph.Outputs; len(o) > 0 && len(o[0].Shape) == 2 && o[0].Shape[1].Size > 1 {
-			j.Close()
-			return nil, fmt.Errorf("rm:%s: output %s has shape %s: a reward model must give one score per sequence", rmDir, o[0].Name, models.ShapeString(o[0].Shape))
-		}
-	default:
-		if spec.Policy == "" {
-			return nil, fmt.Errorf("judge %s needs a policy model", kind)
-		}
-		if j.policy, j.tok, err = load(spec.Policy); err != nil {
-			j.Close()
-			return nil, err
-		}
-		if kind == "implicit" && !spec.RefFree {
-			if spec.Ref == "" {
-				j.Close()
-				return nil, errors.New("judge implicit needs a reference model (or reference-free)")
-			}
-			var refTok *tokenize.Tokenizer
-			if j.ref, refTok, err = load(spec.Ref); err != nil {
-				j.Close()
-				return nil, err
-			}
-			if refTok.Fingerprint() != j.tok.Fingerprint() {
-				j.Close()
-				return nil, fmt.Errorf("policy %s and reference %s have different tokenizers", spec.Policy, spec.Ref)
-			}
+		if i == 0 {
+			j.policy = m
+		} else {
+			j.ref = m
 		}
 	}
-	j.tz = spec.Tokenization
-	j.tz.AllowEmpty = true // a generated completion may be EOS alone
-	j.tz.Vocab = j.policy.Sig.Vocab
+	j.tz = spec.Pair
+	vocab := dirs[0].Signature.Vocab
 	if kind == "rm" {
-		j.tz.Vocab, _ = j.policy.Dir.ConfigInt("vocab_size")
+		vocab, _ = dirs[0].ConfigInt("vocab_size")
 	}
-	if c, ok := j.policy.Dir.ConfigInt("max_position_embeddings", "n_positions", "n_ctx"); ok && j.tz.Context == 0 {
-		j.tz.Context = c
-	}
+	j.tz = j.tz.ForModel(vocab, dirs[0].Context())
 	return j, nil
+}
+
+// rewardModel opens an ONNX sequence-classification reward model: no KV
+// cache, one score per sequence.
+func rewardModel(dir string) ([]*modeldir.Dir, *tokenize.Tokenizer, error) {
+	d, err := modeldir.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s tokenizer: %w", dir, err)
+	}
+	if d.Signature.HasCache() {
+		return nil, nil, fmt.Errorf("rm:%s is a decoder with a KV cache, not a sequence-classification reward model", dir)
+	}
+	if o := d.Graph.Outputs; len(o) > 0 && len(o[0].Shape) == 2 && o[0].Shape[1].Size > 1 {
+		return nil, nil, fmt.Errorf("rm:%s: output %s has shape %s: a reward model must give one score per sequence", dir, o[0].Name, modeldir.ShapeString(o[0].Shape))
+	}
+	return []*modeldir.Dir{d}, tok, nil
 }
 
 // ModelJudge is a Judge backed by ONNX models.
@@ -120,7 +121,7 @@ type ModelJudge struct {
 	spec        JudgeSpec
 	policy, ref *models.Model
 	tok         *tokenize.Tokenizer
-	tz          Tokenization
+	tz          tokenize.PairOptions
 	open        []*models.Model
 }
 
@@ -145,7 +146,7 @@ func (j *ModelJudge) Rewards(ctx context.Context, prompts, responses []string) (
 	if len(prompts) != len(responses) {
 		return nil, fmt.Errorf("%d prompts for %d responses", len(prompts), len(responses))
 	}
-	seqs := make([]Seq, len(prompts))
+	seqs := make([]logprob.Seq, len(prompts))
 	var promptIDs [][]int
 	for i := range prompts {
 		e, err := j.tz.Encode(j.tok, dataset.Pair{ID: fmt.Sprint(i + 1), Line: i + 1, Prompt: prompts[i], Chosen: responses[i], Rejected: responses[i]}, i)
@@ -164,14 +165,14 @@ func (j *ModelJudge) Rewards(ctx context.Context, prompts, responses []string) (
 			}
 		}
 		promptIDs = append(promptIDs, e.Prompt)
-		seqs[i] = Seq{e.Prompt, e.Chosen}
+		seqs[i] = logprob.Seq{Prompt: e.Prompt, Response: e.Chosen}
 	}
 	out := make([]float64, len(seqs))
-	for _, b := range seqBatches(seqs, j.spec.BatchTokens) {
+	for _, b := range logprob.SeqBatches(seqs, j.spec.BatchTokens) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		part := make([]Seq, len(b))
+		part := make([]logprob.Seq, len(b))
 		for i, k := range b {
 			part[i] = seqs[k]
 		}
@@ -186,7 +187,7 @@ func (j *ModelJudge) Rewards(ctx context.Context, prompts, responses []string) (
 	return out, nil
 }
 
-func (j *ModelJudge) batch(seqs []Seq) ([]float64, error) {
+func (j *ModelJudge) batch(seqs []logprob.Seq) ([]float64, error) {
 	switch j.kind {
 	case "rm":
 		full := make([][]int, len(seqs))
@@ -195,7 +196,7 @@ func (j *ModelJudge) batch(seqs []Seq) ([]float64, error) {
 		}
 		return j.policy.Scores(full)
 	case "logprob":
-		lp, err := SeqLogps(j.policy, seqs, j.policy.Sig.HasCache() && j.policy.Sig.PositionIDs != "")
+		lp, err := logprob.SeqLogps(j.policy, seqs, logprob.CanShare(j.policy.Dir))
 		if err != nil {
 			return nil, err
 		}
@@ -206,17 +207,17 @@ func (j *ModelJudge) batch(seqs []Seq) ([]float64, error) {
 		}
 		return lp, nil
 	}
-	sharing := j.policy.Sig.HasCache() && j.policy.Sig.PositionIDs != "" && (j.ref == nil || j.ref.Sig.HasCache() && j.ref.Sig.PositionIDs != "")
+	sharing := logprob.CanShare(j.policy.Dir) && (j.ref == nil || logprob.CanShare(j.ref.Dir))
 	var ref []float64
 	var rerr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		if j.ref != nil {
-			ref, rerr = SeqLogps(j.ref, seqs, sharing)
+			ref, rerr = logprob.SeqLogps(j.ref, seqs, sharing)
 		}
 	}()
-	pol, err := SeqLogps(j.policy, seqs, sharing)
+	pol, err := logprob.SeqLogps(j.policy, seqs, sharing)
 	<-done
 	if err = errors.Join(err, rerr); err != nil {
 		return nil, err
@@ -230,17 +231,4 @@ func (j *ModelJudge) batch(seqs []Seq) ([]float64, error) {
 		out[i] = j.spec.Reward(pol[i], r, len(seqs[i].Response))
 	}
 	return out, nil
-}
-
-// seqBatches groups sequences, longest first, under a padded-token budget.
-func seqBatches(seqs []Seq, budget int) [][]int {
-	pairs := make([]Encoded, len(seqs))
-	for i, s := range seqs {
-		pairs[i] = Encoded{Index: i, Prompt: s.Prompt, Chosen: s.Response, Rejected: s.Response[:1]}
-	}
-	if budget <= 0 {
-		budget = DefaultBatchTokens
-	}
-	// Batches counts a pair as two sequences; double the budget to match.
-	return Batches(pairs, 2*budget, false)
 }

@@ -1,13 +1,13 @@
 package score
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/results"
 )
 
 // Merge joins the outputs of `score --shard i/n` runs, given their summary
@@ -15,34 +15,88 @@ import (
 // ""). Every shard 0..n-1 must be present once, all run with the same
 // models, data and settings. The merged pairs equal those of one unsharded
 // run.
-func Merge(summaries []string, out, summaryPath string) (*Summary, error) {
-	var shards []*Summary
-	n := -1
+func Merge(summaries []string, out, summaryPath string) (*results.Summary, error) {
+	shards, err := readShards(summaries)
+	if err != nil {
+		return nil, err
+	}
+	ins := fsutil.Named("shard summary", summaries...)
+	for _, s := range shards {
+		ins = append(ins, fsutil.Path{Flag: "shard results", Path: s.Out})
+	}
+	if err := fsutil.CheckAliases(ins, []fsutil.Path{{Flag: "--out", Path: out}, {Flag: "--summary", Path: summaryPath}}); err != nil {
+		return nil, err
+	}
+	first := shards[0]
+	m := &results.Summary{Beta: first.Beta, RefFree: first.RefFree, LengthNorm: first.LengthNorm, PrefixSharing: first.PrefixSharing,
+		Policy: first.Policy, Ref: first.Ref, Data: first.Data, Settings: first.Settings, SkippedRecords: []results.Skip{}}
+	var rs []results.Result
+	for _, s := range shards {
+		part, err := results.ReadPairs(s.Out)
+		if err != nil {
+			return nil, err
+		}
+		if len(part) != s.Scored {
+			return nil, fmt.Errorf("%s holds %d pairs but its summary says %d were scored", s.Out, len(part), s.Scored)
+		}
+		rs = append(rs, part...)
+		m.Pairs += s.Pairs
+		m.SkippedRecords = append(m.SkippedRecords, s.SkippedRecords...)
+		m.BoundaryMismatches += s.BoundaryMismatches
+		m.Truncated += s.Truncated
+		m.TruncatedToEqual += s.TruncatedToEqual
+		m.EmptyResponses += s.EmptyResponses
+		m.Tokens += s.Tokens
+		m.Seconds += s.Seconds
+		m.ORTSeconds += s.ORTSeconds
+	}
+	m.Skipped = len(m.SkippedRecords)
+	m.Stats = results.Aggregate(rs)
+	if m.Seconds > 0 {
+		m.TokensPerSecond = float64(m.Tokens) / m.Seconds
+		m.PairsPerSecond = float64(m.Scored) / m.Seconds
+	}
+	if err := fsutil.WriteFile(out, func(w io.Writer) error { return results.WritePairs(w, rs) }); err != nil {
+		return nil, err
+	}
+	m.Out = out
+	if summaryPath != "" {
+		if err := results.WriteSummary(summaryPath, m); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// readShards reads the shard summaries and returns them by shard index:
+// every shard of one run, each once.
+func readShards(summaries []string) ([]*results.Summary, error) {
+	if len(summaries) == 0 {
+		return nil, fmt.Errorf("no shard summaries to merge")
+	}
+	var shards []*results.Summary
 	for _, p := range summaries {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}
-		var s Summary
+		var s results.Summary
 		if err := json.Unmarshal(b, &s); err != nil {
 			return nil, fmt.Errorf("%s: not a score summary: %w", p, err)
 		}
-		sh, err := ParseShard(s.Shard)
+		sh, err := results.ParseShard(s.Shard)
 		if err != nil || sh.N < 1 {
 			return nil, fmt.Errorf("%s: not a shard run (shard %q)", p, s.Shard)
 		}
-		i, k := sh.I, sh.N
-		if n == -1 {
-			n = k
-			shards = make([]*Summary, n)
+		if shards == nil {
+			shards = make([]*results.Summary, sh.N)
 		}
-		if k != n {
-			return nil, fmt.Errorf("%s: shard %s is not one of %d shards", p, s.Shard, n)
-		}
-		if shards[i] != nil {
+		switch {
+		case sh.N != len(shards):
+			return nil, fmt.Errorf("%s: shard %s is not one of %d shards", p, s.Shard, len(shards))
+		case shards[sh.I] != nil:
 			return nil, fmt.Errorf("%s: shard %s given twice", p, s.Shard)
-		}
-		if s.Out == "" {
+		case s.Out == "":
 			return nil, fmt.Errorf("%s: the shard wrote its pairs to stdout; merge needs runs with --out", p)
 		}
 		for _, o := range shards {
@@ -50,83 +104,12 @@ func Merge(summaries []string, out, summaryPath string) (*Summary, error) {
 				return nil, fmt.Errorf("%s: run with other models, data or settings than the other shards", p)
 			}
 		}
-		shards[i] = &s
+		shards[sh.I] = &s
 	}
 	for i, s := range shards {
 		if s == nil {
-			return nil, fmt.Errorf("shard %d/%d is missing", i, n)
+			return nil, fmt.Errorf("shard %d/%d is missing", i, len(shards))
 		}
 	}
-	first := shards[0]
-	m := &Summary{Beta: first.Beta, RefFree: first.RefFree, LengthNorm: first.LengthNorm, PrefixSharing: first.PrefixSharing,
-		Policy: first.Policy, Ref: first.Ref, Data: first.Data, Settings: first.Settings, SkippedRecords: []Skip{}}
-	var results []Result
-	for _, s := range shards {
-		rs, err := readResults(s.Out)
-		if err != nil {
-			return nil, err
-		}
-		if len(rs) != s.Scored {
-			return nil, fmt.Errorf("%s holds %d pairs but its summary says %d were scored", s.Out, len(rs), s.Scored)
-		}
-		results = append(results, rs...)
-		m.Pairs += s.Pairs
-		m.SkippedRecords = append(m.SkippedRecords, s.SkippedRecords...)
-		m.BoundaryMismatches += s.BoundaryMismatches
-		m.Truncated += s.Truncated
-		m.Tokens += s.Tokens
-		m.Seconds += s.Seconds
-		m.ORTSeconds += s.ORTSeconds
-	}
-	m.Skipped = len(m.SkippedRecords)
-	m.Stats = Aggregate(results)
-	if m.Seconds > 0 {
-		m.TokensPerSecond = float64(m.Tokens) / m.Seconds
-		m.PairsPerSecond = float64(m.Scored) / m.Seconds
-	}
-	if err := fsutil.WriteFile(out, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		for _, r := range results {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	m.Out = out
-	if summaryPath != "" {
-		if err := WriteSummary(summaryPath, m); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
-}
-
-// readResults reads a per-pair JSONL file written by score.
-func readResults(path string) ([]Result, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []Result
-	r := bufio.NewReader(f)
-	for line := 1; ; line++ {
-		b, err := r.ReadBytes('\n')
-		if len(b) > 0 {
-			var res Result
-			if err := json.Unmarshal(b, &res); err != nil {
-				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-			}
-			out = append(out, res)
-		}
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	return shards, nil
 }

@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/models"
+	"github.com/dpokit/dpokit/results"
+	"github.com/dpokit/dpokit/tokenize"
 )
 
 var testRuntime *models.Runtime
@@ -98,17 +101,17 @@ func TestRunMatchesPyTorch(t *testing.T) {
 	}
 	for _, fam := range []string{"gpt2", "llama"} {
 		policy, ref := load(t, fam+"-policy"), load(t, fam+"-ref")
-		var pairs []Encoded
+		var pairs []tokenize.Encoded
 		for i, c := range cases[fam+"-ref"] {
-			pairs = append(pairs, Encoded{Index: i, ID: c.Name, Prompt: c.Prompt, Chosen: c.Response, Rejected: c.Response[:1]})
+			pairs = append(pairs, tokenize.Encoded{Index: i, ID: c.Name, Prompt: c.Prompt, Chosen: c.Response, Rejected: c.Response[:1]})
 		}
 		for _, sharing := range []bool{true, false} {
 			for _, budget := range []int{64, 100000} {
 				t.Run(fmt.Sprintf("%s/sharing=%v/budget=%d", fam, sharing, budget), func(t *testing.T) {
 					w := Rewarding{Beta: 0.25}
-					got := map[string]Result{}
+					got := map[string]results.Result{}
 					opts := Options{Rewarding: w, BatchTokens: budget, NoPrefixSharing: !sharing}
-					err := Run(context.Background(), policy, ref, Plan(pairs, opts, sharing), sharing, opts,
+					err := Run(context.Background(), policy, ref, logprob.Plan(pairs, budget, sharing), sharing, opts,
 						func(b []Indexed) error {
 							for _, r := range b {
 								if pairs[r.Index].ID != r.ID {
@@ -143,37 +146,6 @@ func TestRunMatchesPyTorch(t *testing.T) {
 					}
 				})
 			}
-		}
-	}
-}
-
-func TestBatchesRespectBudget(t *testing.T) {
-	var pairs []Encoded
-	for i := 0; i < 50; i++ {
-		pairs = append(pairs, Encoded{Index: i, Prompt: make([]int, 1+i%7*5), Chosen: make([]int, 1+i%5), Rejected: make([]int, 1+i%3*4)})
-	}
-	for _, sharing := range []bool{true, false} {
-		seen := map[int]bool{}
-		for _, b := range Batches(pairs, 120, sharing) {
-			maxP, maxR := 0, 0
-			for _, i := range b {
-				if seen[i] {
-					t.Fatalf("pair %d in two batches", i)
-				}
-				seen[i] = true
-				maxP = max(maxP, len(pairs[i].Prompt))
-				maxR = max(maxR, len(pairs[i].Chosen), len(pairs[i].Rejected))
-			}
-			cost := 2 * len(b) * (maxP + maxR)
-			if sharing {
-				cost = len(b)*(maxP-1) + 2*len(b)*(maxR+1)
-			}
-			if cost > 120 && len(b) > 1 {
-				t.Errorf("sharing=%v: batch of %d costs %d > 120", sharing, len(b), cost)
-			}
-		}
-		if len(seen) != len(pairs) {
-			t.Errorf("sharing=%v: %d of %d pairs batched", sharing, len(seen), len(pairs))
 		}
 	}
 }

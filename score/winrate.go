@@ -1,98 +1,20 @@
 package score
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"sort"
 	"strings"
+
+	"github.com/dpokit/dpokit/results"
 )
 
-// WinRate is the result of comparing candidate outputs with baseline
-// outputs prompt by prompt (stable JSON field names).
-type WinRate struct {
-	N                 int        `json:"n"`
-	Wins              int        `json:"wins"`
-	Losses            int        `json:"losses"`
-	Ties              int        `json:"ties"`
-	WinRate           float64    `json:"win_rate"` // ties count ½
-	StandardError     float64    `json:"standard_error"`
-	CI95              [2]float64 `json:"ci95"`
-	LengthControlled  *float64   `json:"length_controlled_win_rate,omitempty"`
-	LengthCoefficient *float64   `json:"length_coefficient,omitempty"`
-	MeanCandidateLen  float64    `json:"mean_candidate_tokens"`
-	MeanBaselineLen   float64    `json:"mean_baseline_tokens"`
-	Judge             string     `json:"judge"`
-	Candidates        string     `json:"candidates"`
-	Baseline          string     `json:"baseline"`
-	BaselineUnmatched int        `json:"baseline_unmatched"` // baseline prompts with no candidate
-}
-
-// Output is the part of a sample/bestofn output line that win rates use.
-type Output struct {
-	ID          string `json:"id"`
-	Prompt      string `json:"prompt"`
-	Best        *int   `json:"best"`
-	Completions []struct {
-		Text     string `json:"text"`
-		TokenIDs []int  `json:"token_ids"`
-	} `json:"completions"`
-	line int
-}
-
-// ReadOutputs reads a sample or bestofn output file.
-func ReadOutputs(path string) ([]Output, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	var out []Output
-	seen := map[string]int{}
-	for line := 1; ; line++ {
-		b, err := r.ReadBytes('\n')
-		if len(strings.TrimSpace(string(b))) > 0 {
-			var o Output
-			if err := json.Unmarshal(b, &o); err != nil {
-				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-			}
-			o.line = line
-			switch {
-			case o.ID == "":
-				return nil, fmt.Errorf("%s:%d: field \"id\": missing: outputs are matched by prompt id", path, line)
-			case len(o.Completions) == 0:
-				return nil, fmt.Errorf("%s:%d: field \"completions\": empty", path, line)
-			case o.Best != nil && (*o.Best < 0 || *o.Best >= len(o.Completions)):
-				return nil, fmt.Errorf("%s:%d: field \"best\": %d is not a completion index", path, line, *o.Best)
-			}
-			if first, ok := seen[o.ID]; ok {
-				return nil, fmt.Errorf("%s:%d: field \"id\": %q repeats line %d", path, line, o.ID, first)
-			}
-			seen[o.ID] = line
-			out = append(out, o)
-		}
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-}
-
-// text returns the completion the output stands for (best, else first) and
-// its token count.
-func (o Output) text() (string, int) {
-	c := o.Completions[0]
-	if o.Best != nil {
-		c = o.Completions[*o.Best]
-	}
+// chosenText returns the completion a record stands for (best, else
+// first) and its token count (its words where it holds no token ids).
+func chosenText(r results.Record) (string, int) {
+	c, _ := r.Chosen()
 	n := len(c.TokenIDs)
 	if n == 0 {
 		n = len(strings.Fields(c.Text))
@@ -101,72 +23,41 @@ func (o Output) text() (string, int) {
 }
 
 // CompareFiles pairs the outputs of two files by id and judges each pair.
-// Every candidate id must be in the baseline.
-func CompareFiles(ctx context.Context, j Judge, candidates, baseline string, lengthControlled bool) (*WinRate, error) {
-	cands, err := ReadOutputs(candidates)
+// Every candidate id must be in the baseline. A pair is a tie (½) when both
+// texts are equal or the judge gives both the same reward.
+func CompareFiles(ctx context.Context, j Judge, candidates, baseline string, lengthControlled bool) (*results.WinRate, error) {
+	cands, err := results.ReadRecords(candidates)
 	if err != nil {
 		return nil, err
 	}
-	bases, err := ReadOutputs(baseline)
+	bases, err := results.ReadRecords(baseline)
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]Output{}
-	for _, b := range bases {
-		byID[b.ID] = b
-	}
-	var missing []string
-	var prompts, texts []string
-	var outcome, lenDiff []float64
-	var cLen, bLen []int
-	for _, c := range cands {
-		b, ok := byID[c.ID]
-		if !ok {
-			missing = append(missing, c.ID)
-			continue
-		}
-		if b.Prompt != c.Prompt {
-			return nil, fmt.Errorf("prompt %q: %s:%d and %s:%d hold different prompt texts", c.ID, candidates, c.line, baseline, b.line)
-		}
-		ct, cn := c.text()
-		bt, bn := b.text()
-		prompts = append(prompts, c.Prompt, c.Prompt)
-		texts = append(texts, ct, bt)
-		cLen, bLen = append(cLen, cn), append(bLen, bn)
-	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		if len(missing) > 10 {
-			missing = append(missing[:10], fmt.Sprintf("and %d more", len(missing)-10))
-		}
-		return nil, fmt.Errorf("the baseline %s lacks prompts of %s: %s", baseline, candidates, strings.Join(missing, ", "))
-	}
-	if len(cLen) == 0 {
-		return nil, errors.New("no prompts to compare")
+	prompts, texts, lens, err := matchOutputs(cands, bases, candidates, baseline)
+	if err != nil {
+		return nil, err
 	}
 	rewards, err := j.Rewards(ctx, prompts, texts)
 	if err != nil {
 		return nil, err
 	}
-	for i := range cLen {
-		rc, rb := rewards[2*i], rewards[2*i+1]
-		switch {
-		case texts[2*i] == texts[2*i+1] || rc == rb:
-			outcome = append(outcome, 0.5)
-		case rc > rb:
-			outcome = append(outcome, 1)
-		default:
-			outcome = append(outcome, 0)
-		}
-		lenDiff = append(lenDiff, float64(cLen[i]-bLen[i]))
+	if len(rewards) != len(texts) {
+		return nil, fmt.Errorf("judge %s gave %d rewards for %d responses", j.Name(), len(rewards), len(texts))
+	}
+	n := len(lens) / 2
+	outcome, lenDiff := make([]float64, n), make([]float64, n)
+	var cLen, bLen []float64
+	for i := range n {
+		outcome[i] = Outcome(texts[2*i], texts[2*i+1], rewards[2*i], rewards[2*i+1])
+		lenDiff[i] = float64(lens[2*i] - lens[2*i+1])
+		cLen, bLen = append(cLen, float64(lens[2*i])), append(bLen, float64(lens[2*i+1]))
 	}
 	w := Tally(outcome)
 	w.Judge, w.Candidates, w.Baseline = j.Name(), candidates, baseline
-	w.BaselineUnmatched = len(bases) - len(cLen)
-	for i := range cLen {
-		w.MeanCandidateLen += float64(cLen[i]) / float64(len(cLen))
-		w.MeanBaselineLen += float64(bLen[i]) / float64(len(cLen))
-	}
+	w.BaselineUnmatched = len(bases) - n
+	w.MeanCandidateLen, _ = results.MeanStdErr(cLen)
+	w.MeanBaselineLen, _ = results.MeanStdErr(bLen)
 	if lengthControlled {
 		lc, coef := LengthControlled(outcome, lenDiff)
 		w.LengthControlled, w.LengthCoefficient = &lc, &coef
@@ -174,15 +65,63 @@ func CompareFiles(ctx context.Context, j Judge, candidates, baseline string, len
 	return w, nil
 }
 
+// Outcome is a candidate's result against the baseline: 1 win, 0 loss, ½
+// when the texts are equal or the rewards tie.
+func Outcome(candText, baseText string, candReward, baseReward float64) float64 {
+	switch {
+	case candText == baseText || candReward == baseReward:
+		return 0.5
+	case candReward > baseReward:
+		return 1
+	}
+	return 0
+}
+
+// matchOutputs pairs each candidate with the baseline record of its id and
+// returns, per pair, the prompt twice, the candidate's and the baseline's
+// texts and their token counts.
+func matchOutputs(cands, bases []results.Record, candidates, baseline string) (prompts, texts []string, lens []int, err error) {
+	byID := map[string]results.Record{}
+	for _, b := range bases {
+		byID[b.ID] = b
+	}
+	var missing []string
+	for _, c := range cands {
+		b, ok := byID[c.ID]
+		if !ok {
+			missing = append(missing, c.ID)
+			continue
+		}
+		if b.Prompt != c.Prompt {
+			return nil, nil, nil, fmt.Errorf("prompt %q: %s:%d and %s:%d hold different prompt texts", c.ID, candidates, c.Line, baseline, b.Line)
+		}
+		ct, cn := chosenText(c)
+		bt, bn := chosenText(b)
+		prompts = append(prompts, c.Prompt, c.Prompt)
+		texts = append(texts, ct, bt)
+		lens = append(lens, cn, bn)
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		if len(missing) > 10 {
+			missing = append(missing[:10], fmt.Sprintf("and %d more", len(missing)-10))
+		}
+		return nil, nil, nil, fmt.Errorf("the baseline %s lacks prompts of %s: %s", baseline, candidates, strings.Join(missing, ", "))
+	}
+	if len(prompts) == 0 {
+		return nil, nil, nil, errors.New("no prompts to compare")
+	}
+	return prompts, texts, lens, nil
+}
+
 // Tally counts outcomes (1 win, ½ tie, 0 loss). The win rate is their mean;
 // its standard error is the sample standard deviation over √n, and ci95 is
 // the normal interval clipped to [0, 1].
-func Tally(outcome []float64) *WinRate {
-	w := &WinRate{N: len(outcome)}
+func Tally(outcome []float64) *results.WinRate {
+	w := &results.WinRate{N: len(outcome)}
 	if w.N == 0 {
 		return w
 	}
-	sum := 0.0
 	for _, y := range outcome {
 		switch y {
 		case 1:
@@ -192,17 +131,8 @@ func Tally(outcome []float64) *WinRate {
 		default:
 			w.Ties++
 		}
-		sum += y
 	}
-	n := float64(w.N)
-	w.WinRate = sum / n
-	if w.N > 1 {
-		ss := 0.0
-		for _, y := range outcome {
-			ss += (y - w.WinRate) * (y - w.WinRate)
-		}
-		w.StandardError = math.Sqrt(ss/(n-1)) / math.Sqrt(n)
-	}
+	w.WinRate, w.StandardError = results.MeanStdErr(outcome)
 	w.CI95 = [2]float64{math.Max(0, w.WinRate-1.96*w.StandardError), math.Min(1, w.WinRate+1.96*w.StandardError)}
 	return w
 }

@@ -32,14 +32,14 @@ func corpusTexts(b *testing.B, tk *Tokenizer) (texts []string, tokens, size int)
 func allFamilies() []string { return slices.Concat(families, downloadedFamilies) }
 
 // BenchmarkLoad reads a family's tokenizer files and builds the tokenizer
-// (the chat template is parsed when first used, so it is left out).
+// (the chat template is parsed when first used).
 func BenchmarkLoad(b *testing.B) {
 	for _, family := range allFamilies() {
 		b.Run(family, func(b *testing.B) {
 			dir := familyDir(b, family)
 			cpu0 := cpuSeconds(b)
 			for b.Loop() {
-				if _, err := loadWithoutChat(dir); err != nil {
+				if _, err := Load(dir); err != nil {
 					b.Fatal(err)
 				}
 			}

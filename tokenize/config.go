@@ -26,7 +26,7 @@ type configs struct {
 	bosToken, eosToken string
 	eosTokens          []string
 	addBOS, addEOS     *bool
-	chatTemplate       string
+	chat               *chatTemplate // nil without a chat_template
 	specialTokens      []string
 }
 
@@ -49,37 +49,6 @@ func (v *tokenValue) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("special token: want a string or an object with content: %w", err)
 	}
 	*v = tokenValue(obj.Content)
-	return nil
-}
-
-// chatTemplateValue is a chat_template: a string, or a list of named
-// templates of which "default" is used.
-type chatTemplateValue string
-
-func (v *chatTemplateValue) UnmarshalJSON(b []byte) error {
-	var s *string
-	if err := json.Unmarshal(b, &s); err == nil {
-		if s != nil {
-			*v = chatTemplateValue(*s)
-		}
-		return nil
-	}
-	var list []struct {
-		Name     string `json:"name"`
-		Template string `json:"template"`
-	}
-	if err := json.Unmarshal(b, &list); err != nil {
-		return fmt.Errorf("chat_template: want a string or a list of {name, template}: %w", err)
-	}
-	for _, t := range list {
-		if t.Name == "default" {
-			*v = chatTemplateValue(t.Template)
-			return nil
-		}
-	}
-	if len(list) > 0 {
-		return fmt.Errorf("chat_template: list has no template named \"default\"")
-	}
 	return nil
 }
 
@@ -106,7 +75,8 @@ type specialTokensMap struct {
 func readConfigs(dir string) (*configs, error) {
 	cfg := &configs{}
 	var tc tokenizerConfig
-	okTC, err := readOptionalJSON(filepath.Join(dir, "tokenizer_config.json"), &tc)
+	tcPath := filepath.Join(dir, "tokenizer_config.json")
+	okTC, err := readOptionalJSON(tcPath, &tc)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +90,7 @@ func readConfigs(dir string) (*configs, error) {
 		cfg.eosToken = string(tc.EOSToken)
 		cfg.addBOS = tc.AddBOSToken
 		cfg.addEOS = tc.AddEOSToken
-		cfg.chatTemplate = string(tc.ChatTemplate)
+		cfg.chat = tc.ChatTemplate.template(tcPath, chatTokens(&tc, &sm)) // parsed when first used
 	}
 	if okSM {
 		if cfg.bosToken == "" {

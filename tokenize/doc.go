@@ -96,20 +96,34 @@
 // # Chat templates
 //
 // The chat_template of tokenizer_config.json (a string, or the template named
-// "default" of a list) is rendered with github.com/nikolalohinski/gonja/v2, a
-// maintained pure-Go Jinja, configured as transformers configures Jinja2:
-// trim_blocks and lstrip_blocks on, whitespace control ({{- -}}, {%- -%})
-// honoured. The template sees messages (role, content), add_generation_prompt,
-// bos_token, eos_token and raise_exception, whose message comes back as a
-// [*TemplateError]. Templates cannot include or import files. gonja v2.9.1
-// refuses messages[-1] on a one-message list (its negative-index bound is off
-// by one), so messages are passed as a list type that does Python's indexing
-// itself. The tojson filter is transformers' (Python's json.dumps with
-// ensure_ascii=False, no HTML escaping; a message's role and content first),
-// not gonja's (Go's json.Marshal). Renderings are held to those of Hugging
-// Face's JavaScript Jinja (@huggingface/jinja) for 92 cases over seven
-// templates, the Phi-3 template of testdata/tokenize/llama-sp among them.
-// strftime_now, tools and documents are not provided.
+// "default" of a list) is parsed when first used ([ChatTemplate] keeps the
+// result), so a template that cannot be parsed never stops Load or plain
+// tokenization; using it returns an error naming the tokenizer_config.json.
+// [LoadChatTemplate] reads a template without the vocabulary.
+//
+// Templates are rendered by tokenize/internal/jinja, an interpreter written
+// for dpokit that reproduces @huggingface/jinja 0.5.11 (the Jinja of
+// transformers.js), configured as transformers configures Jinja: trim_blocks
+// and lstrip_blocks, one trailing newline dropped, whitespace control, the
+// {% generation %} marker removed. gonja v2, used before, parses a different
+// language (Python Jinja2's semantics, no inline if-else inside parentheses,
+// an off-by-one negative index) and would have needed patches for every
+// difference; the reference is small, so following it directly is simpler and
+// exact. [Tokenizer.RenderChat] takes a [Chat]: messages as JSON (every field
+// reaches the template as written: tool_calls, content lists,
+// reasoning_content), tools, add_generation_prompt, further variables
+// (enable_thinking) and the time strftime_now formats; the special tokens of
+// the config files (bos_token, eos_token, unk_token, pad_token) are variables
+// too. raise_exception's message comes back as a [*TemplateError].
+// [Tokenizer.EncodeChat] also encodes the rendering without adding special
+// tokens, as apply_chat_template(tokenize=True) does.
+//
+// Renderings are held to @huggingface/jinja's on every template of
+// testdata/tokenize/chat-cases.json and the real templates of Qwen3,
+// Llama-3, Llama-3.1, Gemma-3 and DeepSeek-V3 (scripts/tokenize/chat-golden.mjs);
+// where that implementation departs from Python's Jinja (strip('x') trims
+// whitespace, == is JavaScript's loose equality, values print as JSON),
+// dpokit follows it.
 //
 // # Errors
 //

@@ -19,10 +19,10 @@ import (
 // tokenizer files. Both steps run here when their result is missing; they need
 // node and npm, and the test fails saying so when these are absent.
 
+// tokenizerCache (chat_test.go) is ../.cache/tokenizers.
 const (
-	repoRoot       = ".."
-	tokenizerCache = "../.cache/tokenizers"
-	goldenCache    = "../.cache/tokenize-golden"
+	repoRoot    = ".."
+	goldenCache = "../.cache/tokenize-golden"
 )
 
 // familyDir returns the directory of a committed or downloaded family,

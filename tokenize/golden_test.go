@@ -146,32 +146,12 @@ func loadFamily(t testing.TB, family string) *Tokenizer {
 	if v, ok := tokenizers.Load(family); ok {
 		return v.(*Tokenizer)
 	}
-	load := Load
-	if !slices.Contains(families, family) {
-		load = loadWithoutChat
-	}
-	tk, err := load(familyDir(t, family))
+	tk, err := Load(familyDir(t, family))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tokenizers.Store(family, tk)
 	return tk
-}
-
-// loadWithoutChat is Load without the chat template, which the tokenizer
-// tests do not use (some families' templates are not yet parsed by gonja).
-func loadWithoutChat(dir string) (*Tokenizer, error) {
-	path := filepath.Join(dir, "tokenizer.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := readConfigs(dir)
-	if err != nil {
-		return nil, err
-	}
-	cfg.chatTemplate = ""
-	return build(path, raw, cfg)
 }
 
 // TestGolden holds Encode and Decode to Hugging Face's Rust library on every

@@ -74,13 +74,7 @@ func build(path string, raw []byte, cfg *configs) (*Tokenizer, error) {
 	if err := t.initSpecial(file, cfg); err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	if cfg.chatTemplate != "" {
-		ct, err := newChatTemplate(cfg.chatTemplate, cfg.bosToken, cfg.eosToken)
-		if err != nil {
-			return nil, fmt.Errorf("load %s: chat template: %w", path, err)
-		}
-		t.chat = ct
-	}
+	t.chat = cfg.chat
 	return t, nil
 }
 

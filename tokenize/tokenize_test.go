@@ -304,35 +304,3 @@ func TestEncodeBatch(t *testing.T) {
 		t.Errorf("EncodeBatch(nil) = %v, %v", out, err)
 	}
 }
-
-func TestChatTemplateErrors(t *testing.T) {
-	if _, err := loadFamily(t, "gpt2").ApplyChatTemplate(nil, true); !errors.Is(err, ErrNoChatTemplate) {
-		t.Errorf("gpt2 has no chat template: got %v", err)
-	}
-	ct, err := newChatTemplate(`{{ raise_exception('bad role ' + messages[0].role) }}`, "<s>", "</s>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ct.render([]Message{{Role: "tool"}}, false)
-	var te *TemplateError
-	if !errors.As(err, &te) || te.Message != "bad role tool" {
-		t.Errorf("raise_exception: got %v, want TemplateError %q", err, "bad role tool")
-	}
-	if _, err := newChatTemplate(`{% for %}`, "", ""); err == nil {
-		t.Errorf("a template that does not parse was accepted")
-	}
-	// Concurrent rendering (run with -race).
-	llama := loadFamily(t, "llama-sp")
-	done := make(chan string)
-	for range 8 {
-		go func() {
-			s, _ := llama.ApplyChatTemplate([]Message{{Role: "user", Content: "hi"}}, true)
-			done <- s
-		}()
-	}
-	for range 8 {
-		if s := <-done; s != "<|user|>\nhi<|end|>\n<|assistant|>\n" {
-			t.Errorf("concurrent render = %q", s)
-		}
-	}
-}

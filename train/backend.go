@@ -1,8 +1,8 @@
 package train
 
 import (
-	_ "github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend, always available
-	"github.com/gomlx/gomlx/backends/xla"
+	_ "github.com/gomlx/compute/gobackend" // the pure-Go backend, always available
+	"github.com/gomlx/go-xla/compute/xla"
 )
 
 // disableAutoInstall keeps the XLA backend from downloading its PJRT

@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"strings"
+
+	"github.com/dpokit/dpokit/internal/onnxproto"
 )
 
 // UnsupportedError lists what keeps a model from being trained, found
@@ -74,53 +76,50 @@ func set(names ...string) map[string]bool {
 	return m
 }
 
-// floatTypes are the ONNX element types that carry gradients.
-var floatTypes = map[int64]bool{1: true, 10: true, 11: true, 16: true}
-
 // check lists the nodes and features of f that the training path does not
 // support: operators outside the default domain or not converted by
 // onnx-gomlx, operators without a gradient on the path from a weight to
 // logits, local functions and sparse initializers.
-func (f *onnxFile) check(logits string) []string {
+func check(f *onnxproto.Model, logits string) []string {
 	var problems []string
-	if f.functions > 0 {
-		problems = append(problems, fmt.Sprintf("%d ONNX local functions (inline them before training)", f.functions))
+	if f.Functions > 0 {
+		problems = append(problems, fmt.Sprintf("%d ONNX local functions (inline them before training)", f.Functions))
 	}
-	if f.sparse > 0 {
-		problems = append(problems, fmt.Sprintf("%d sparse initializers", f.sparse))
+	if f.Graph.Sparse > 0 {
+		problems = append(problems, fmt.Sprintf("%d sparse initializers", f.Graph.Sparse))
 	}
-	var visit func(nodes []onnxNode)
-	visit = func(nodes []onnxNode) {
+	var visit func(nodes []onnxproto.Node)
+	visit = func(nodes []onnxproto.Node) {
 		for _, n := range nodes {
 			switch {
-			case n.domain != "":
-				problems = append(problems, fmt.Sprintf("%s: operator of domain %q (training needs standard ONNX operators)", n, n.domain))
-			case !convertible[n.op]:
-				problems = append(problems, fmt.Sprintf("%s: operator %s has no GoMLX conversion", n, n.op))
+			case n.Domain != "":
+				problems = append(problems, fmt.Sprintf("%s: operator of domain %q (training needs standard ONNX operators)", n, n.Domain))
+			case !convertible[n.Op]:
+				problems = append(problems, fmt.Sprintf("%s: operator %s has no GoMLX conversion", n, n.Op))
 			}
-			for _, s := range n.subgraphs {
-				visit(s.nodes)
+			for _, s := range n.Subgraphs {
+				visit(s.Nodes)
 			}
 		}
 	}
-	visit(f.nodes)
+	visit(f.Graph.Nodes)
 	if len(problems) > 0 {
 		return problems
 	}
 	// Values that depend on a floating-point weight ...
 	weighted := map[string]bool{}
-	for _, t := range f.inits {
-		if floatTypes[t.dtype] {
-			weighted[t.name] = true
+	for _, t := range f.Graph.Inits {
+		if onnxproto.IsFloat(t.DType) {
+			weighted[t.Name] = true
 		}
 	}
-	for _, n := range f.nodes { // nodes are topologically sorted in a valid model
-		if nonFloat[n.op] || (n.op == "Cast" && !floatTypes[n.ints["to"]]) {
+	for _, n := range f.Graph.Nodes { // nodes are topologically sorted in a valid model
+		if nonFloat[n.Op] || (n.Op == "Cast" && !onnxproto.IsFloat(n.Ints["to"])) {
 			continue
 		}
-		for _, in := range n.inputs {
+		for _, in := range n.Inputs {
 			if weighted[in] {
-				for _, o := range n.outputs {
+				for _, o := range n.Outputs {
 					weighted[o] = true
 				}
 				break
@@ -129,22 +128,22 @@ func (f *onnxFile) check(logits string) []string {
 	}
 	// ... and that the logits depend on.
 	needed := map[string]bool{logits: true}
-	for i := len(f.nodes) - 1; i >= 0; i-- {
-		n := f.nodes[i]
+	for i := len(f.Graph.Nodes) - 1; i >= 0; i-- {
+		n := f.Graph.Nodes[i]
 		used := false
-		for _, o := range n.outputs {
+		for _, o := range n.Outputs {
 			used = used || needed[o]
 		}
 		if !used {
 			continue
 		}
-		for _, in := range n.inputs {
+		for _, in := range n.Inputs {
 			needed[in] = true
 		}
-		if differentiable[n.op] || len(n.outputs) == 0 || !weighted[n.outputs[0]] {
+		if differentiable[n.Op] || len(n.Outputs) == 0 || !weighted[n.Outputs[0]] {
 			continue
 		}
-		problems = append(problems, fmt.Sprintf("%s: operator %s has no gradient in GoMLX but lies between the weights and the logits", n, n.op))
+		problems = append(problems, fmt.Sprintf("%s: operator %s has no gradient in GoMLX but lies between the weights and the logits", n, n.Op))
 	}
 	return problems
 }
@@ -159,24 +158,24 @@ type tie struct {
 }
 
 // ties finds Identity nodes whose input is a floating-point initializer.
-func (f *onnxFile) ties() []tie {
+func ties(f *onnxproto.Model) []tie {
 	var out []tie
 	at := map[string]int{}
-	for i, n := range f.nodes {
-		if n.op != "Identity" || n.domain != "" || len(n.inputs) != 1 || len(n.outputs) != 1 {
+	for i, n := range f.Graph.Nodes {
+		if n.Op != "Identity" || n.Domain != "" || len(n.Inputs) != 1 || len(n.Outputs) != 1 {
 			continue
 		}
-		t, ok := f.initializer(n.inputs[0])
-		if !ok || !floatTypes[t.dtype] {
+		t, ok := f.Initializer(n.Inputs[0])
+		if !ok || !onnxproto.IsFloat(t.DType) {
 			continue
 		}
-		j, seen := at[t.name]
+		j, seen := at[t.Name]
 		if !seen {
 			j = len(out)
-			at[t.name] = j
-			out = append(out, tie{Initializer: t.name})
+			at[t.Name] = j
+			out = append(out, tie{Initializer: t.Name})
 		}
-		out[j].Copies = append(out[j].Copies, n.outputs[0])
+		out[j].Copies = append(out[j].Copies, n.Outputs[0])
 		out[j].nodes = append(out[j].nodes, i)
 	}
 	return out
@@ -184,19 +183,23 @@ func (f *onnxFile) ties() []tie {
 
 // untie returns the model with each tied copy turned into an initializer of
 // its own (the Identity node removed), so that every original parameter
-// trains separately. read returns an initializer's bytes.
-func (f *onnxFile) untie(ties []tie, read func(*onnxInit) ([]byte, error)) ([]byte, error) {
-	e := edit{dropNodes: map[int]bool{}}
+// trains separately. dir is the ONNX file's directory (external data).
+func untie(f *onnxproto.Model, dir string, ties []tie) ([]byte, error) {
+	e := onnxproto.Edit{DropNodes: map[int]bool{}}
 	for _, t := range ties {
-		src, _ := f.initializer(t.Initializer)
-		raw, err := read(src)
+		src, _ := f.Initializer(t.Initializer)
+		raw, err := f.ReadTensor(dir, src)
 		if err != nil {
 			return nil, err
 		}
 		for k, copyName := range t.Copies {
-			e.dropNodes[t.nodes[k]] = true
-			e.addInits = append(e.addInits, f.tensorWithData(src, copyName, raw))
+			e.DropNodes[t.nodes[k]] = true
+			tp, err := f.TensorWithData(src, copyName, raw)
+			if err != nil {
+				return nil, err
+			}
+			e.AddInits = append(e.AddInits, tp)
 		}
 	}
-	return f.rewrite(e), nil
+	return f.Rewrite(e)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/dpokit/dpokit/internal/onnxproto"
 )
 
 // withOp returns the ONNX file at path with the first node of type from
@@ -18,35 +20,35 @@ func withOp(t *testing.T, path, from, to, dom string) (file string, node string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := parseONNX(data)
+	f, err := onnxproto.Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, n := range f.nodes {
-		if n.op != from {
+	for i, n := range f.Graph.Nodes {
+		if n.Op != from {
 			continue
 		}
-		src := f.data[f.graph.from:f.graph.to][n.field.from:n.field.to]
-		_, _, l := protowire.ConsumeTag(src)
-		body, _ := protowire.ConsumeBytes(src[l:])
-		var nb []byte
-		_ = walk(body, func(num protowire.Number, _ protowire.Type, _ []byte, _ uint64, fs span) error {
-			if num != 4 && num != 7 {
-				nb = append(nb, body[fs.from:fs.to]...)
-			}
-			return nil
-		})
-		nb = protowire.AppendTag(nb, 4, protowire.BytesType)
-		nb = protowire.AppendString(nb, to)
-		if dom != "" {
-			nb = protowire.AppendTag(nb, 7, protowire.BytesType)
-			nb = protowire.AppendString(nb, dom)
-		}
-		out := filepath.Join(t.TempDir(), "model.onnx")
-		if err := os.WriteFile(out, f.rewrite(edit{replaceNodes: map[int][]byte{i: nb}}), 0o644); err != nil {
+		body, err := f.Body(n.Field)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return out, n.name
+		nb, err := onnxproto.Filter(body, func(num protowire.Number) bool { return num != 4 && num != 7 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb = onnxproto.AppendString(nb, 4, to)
+		if dom != "" {
+			nb = onnxproto.AppendString(nb, 7, dom)
+		}
+		rewritten, err := f.Rewrite(onnxproto.Edit{ReplaceNodes: map[int][]byte{i: nb}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "model.onnx")
+		if err := os.WriteFile(out, rewritten, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return out, n.Name
 	}
 	t.Fatalf("no %s node in %s", from, path)
 	return "", ""

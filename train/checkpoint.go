@@ -16,10 +16,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/tensors"
+	mlctx "github.com/gomlx/gomlx/ml/model"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/resume"
 )
 
 // A checkpoint directory holds one subdirectory per saved step,
@@ -233,8 +234,8 @@ func (t *Trainer) LoadCheckpoint(dir, fingerprint string) (json.RawMessage, int,
 	if st.Format != 1 {
 		return fail(fmt.Errorf("format %d not supported", st.Format))
 	}
-	if st.Fingerprint != fingerprint {
-		return fail(errors.New("written by a run with another model, data or settings (fingerprints differ); start again without --resume or use another checkpoint directory"))
+	if err := resume.Differ([]byte(st.Fingerprint), []byte(fingerprint)); err != nil {
+		return fail(fmt.Errorf("--resume refused: %w; start again without --resume or use another checkpoint directory", err))
 	}
 	data, err := os.ReadFile(filepath.Join(sub, tensorsFile))
 	if err != nil {
@@ -267,26 +268,51 @@ func (t *Trainer) LoadCheckpoint(dir, fingerprint string) (json.RawMessage, int,
 			return fail(err)
 		}
 	}
-	t.clearGrads()
+	if err := t.clearGrads(); err != nil {
+		return fail(err)
+	}
 	t.step = st.Step
 	return st.Run, st.Step, nil
 }
 
 func float32frombytes(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }
 
-// CheckpointStep returns the step of the newest checkpoint in dir.
-func CheckpointStep(dir string) (int, error) {
+// CheckIdentity refuses, naming what changed, the newest checkpoint of
+// dir when it was written by a run whose inputs differ from those id
+// names (only id's inputs are compared: Run adds the hyperparameters). A
+// run calls it before the costly preparation its resume would waste.
+func CheckIdentity(dir string, id *resume.Key) error {
+	st, sub, err := readState(dir)
+	if err != nil {
+		return err
+	}
+	if err := resume.CheckPart([]byte(st.Fingerprint), id); err != nil {
+		return &CheckpointError{Dir: sub, Err: fmt.Errorf("--resume refused: %w; start again without --resume or use another checkpoint directory", err)}
+	}
+	return nil
+}
+
+func readState(dir string) (*checkpointState, string, error) {
 	sub, err := LatestCheckpoint(dir)
 	if err != nil {
-		return 0, err
+		return nil, "", err
 	}
 	b, err := os.ReadFile(filepath.Join(sub, stateFile))
 	if err != nil {
-		return 0, &CheckpointError{Dir: sub, Err: err}
+		return nil, sub, &CheckpointError{Dir: sub, Err: err}
 	}
 	var st checkpointState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return 0, &CheckpointError{Dir: sub, Err: err}
+		return nil, sub, &CheckpointError{Dir: sub, Err: err}
+	}
+	return &st, sub, nil
+}
+
+// CheckpointStep returns the step of the newest checkpoint in dir.
+func CheckpointStep(dir string) (int, error) {
+	st, _, err := readState(dir)
+	if err != nil {
+		return 0, err
 	}
 	return st.Step, nil
 }

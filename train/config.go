@@ -36,7 +36,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.Loss = Sigmoid
 	}
 	if !cfg.Loss.valid() {
-		return cfg, fmt.Errorf("unknown loss %q (want sigmoid, ipo, hinge, robust or sft)", cfg.Loss)
+		return cfg, fieldErr("loss", fmt.Errorf("unknown loss %q (want sigmoid, ipo, hinge, robust or sft)", cfg.Loss))
 	}
 	def := func(x *float64, v float64) {
 		if *x == 0 {
@@ -63,21 +63,29 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	switch {
 	case cfg.Optimizer != "adamw" && cfg.Optimizer != "rmsprop":
-		return cfg, fmt.Errorf("unknown optimizer %q (want adamw or rmsprop)", cfg.Optimizer)
+		return cfg, fieldErr("optimizer", fmt.Errorf("unknown optimizer %q (want adamw or rmsprop)", cfg.Optimizer))
 	case cfg.Schedule != "linear" && cfg.Schedule != "constant":
-		return cfg, fmt.Errorf("unknown schedule %q (want linear or constant)", cfg.Schedule)
+		return cfg, fieldErr("lr_schedule", fmt.Errorf("unknown schedule %q (want linear or constant)", cfg.Schedule))
 	case !(cfg.Beta > 0) || math.IsInf(cfg.Beta, 0):
-		return cfg, errors.New("beta must be positive")
-	case cfg.LabelSmoothing < 0 || cfg.LabelSmoothing >= 0.5:
-		return cfg, errors.New("label smoothing must be in [0, 0.5)")
+		return cfg, fieldErr("beta", errors.New("beta must be positive and finite"))
+	case !(cfg.LabelSmoothing >= 0 && cfg.LabelSmoothing < 0.5):
+		return cfg, fieldErr("label_smoothing", errors.New("label smoothing must be in [0, 0.5)"))
 	case cfg.LabelSmoothing > 0 && cfg.Loss != Sigmoid && cfg.Loss != Robust:
-		return cfg, fmt.Errorf("label smoothing applies to the sigmoid and robust losses, not %s", cfg.Loss)
-	case !(cfg.LR > 0):
-		return cfg, errors.New("learning rate must be positive")
-	case cfg.WeightDecay < 0 || cfg.MaxGradNorm < 0 || cfg.WarmupSteps < 0 || cfg.Steps < 0:
-		return cfg, errors.New("weight decay, max grad norm, warmup and steps must not be negative")
-	case cfg.BatchSize < 1 || cfg.GradAccum < 1:
-		return cfg, errors.New("batch size and gradient accumulation must be at least 1")
+		return cfg, fieldErr("label_smoothing", fmt.Errorf("label smoothing applies to the sigmoid and robust losses, not %s", cfg.Loss))
+	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
+		return cfg, fieldErr("learning_rate", errors.New("learning rate must be positive and finite"))
+	case !(cfg.WeightDecay >= 0) || math.IsInf(cfg.WeightDecay, 0):
+		return cfg, fieldErr("weight_decay", errors.New("weight decay must be finite and not negative"))
+	case !(cfg.MaxGradNorm >= 0) || math.IsInf(cfg.MaxGradNorm, 0):
+		return cfg, fieldErr("max_grad_norm", errors.New("max grad norm must be finite and not negative"))
+	case cfg.WarmupSteps < 0:
+		return cfg, fieldErr("warmup_steps", errors.New("warmup steps must not be negative"))
+	case cfg.Steps < 0:
+		return cfg, fieldErr("steps", errors.New("steps must not be negative"))
+	case cfg.BatchSize < 1:
+		return cfg, fieldErr("batch_size", errors.New("batch size must be at least 1"))
+	case cfg.GradAccum < 1:
+		return cfg, fieldErr("grad_accum", errors.New("gradient accumulation must be at least 1"))
 	case cfg.Beta1 < 0 || cfg.Beta1 >= 1 || cfg.Beta2 < 0 || cfg.Beta2 >= 1 || cfg.Alpha < 0 || cfg.Alpha >= 1:
 		return cfg, errors.New("optimizer betas and alpha must be in [0, 1)")
 	}
@@ -98,6 +106,18 @@ func (cfg Config) LearningRate(k int) float64 {
 	}
 	return cfg.LR * max(0, float64(cfg.Steps-k)/float64(max(1, cfg.Steps-w)))
 }
+
+// ConfigError is a configuration value out of range; Field is the
+// Config field's JSON name.
+type ConfigError struct {
+	Field string
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func fieldErr(field string, err error) error { return &ConfigError{Field: field, Err: err} }
 
 // CheckConfig reports a configuration error (unknown loss, optimizer or
 // schedule, values out of range) without loading anything.

@@ -5,12 +5,17 @@
 // into a copy of the ONNX model directory.
 //
 // It never calls ONNX Runtime: reference log-probs arrive as numbers
-// ([Example.RefChosen], [Example.RefRejected]), which dpokit's CLI computes
-// with the score code path and caches in a file ([WriteRefLogps]).
+// ([Example.RefChosen], [Example.RefRejected]) through the [Reference]
+// interface (dpokit passes logprob.Reference, which runs ONNX Runtime), and
+// are cached in a file keyed by the reference model's and data's content
+// and the data preparation settings ([Prep], [WriteRefLogps]). [Job] is
+// `dpokit train`: preparation, [Run] and [Model.Export]; a checkpoint
+// records the run's identity (internal/resume) and a resume with another
+// model, data, preparation setting or hyperparameter is refused, naming it.
 //
 // # Model
 //
-// [Load] parses the ONNX file itself (protobuf wire format) to check, before
+// [Load] parses the ONNX file itself (internal/onnxproto) to check, before
 // any step, that every node is a standard operator that onnx-gomlx converts
 // and, on the path from a weight to the logits, one that GoMLX can
 // differentiate; the errors ([UnsupportedError]) name each node. An
@@ -20,7 +25,9 @@
 // the weights that the export would not write. Every float32 initializer
 // with more than one element is trained.
 //
-// The graph inputs are fed as a right-padded batch with an empty KV past,
+// The graph inputs, named by the model directory's signature
+// ([LoadOptions].Signature, genai_config.json included), are fed as a
+// right-padded batch with an empty KV past,
 // and when the logits are a final MatMul(hidden, weight) (an lm_head, tied or
 // not), the logits are computed only at the positions that predict response
 // tokens. Batches are padded to a few lengths (16, 24, 32, 48, 64, 96, …)

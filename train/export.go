@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/dpokit/dpokit/internal/onnxproto"
 )
 
 // ExportResult says what Export wrote.
@@ -68,9 +70,9 @@ func (m *Model) Export(srcDir, out string, provenance any) (*ExportResult, error
 		return nil, fmt.Errorf("ONNX file %s is not inside the model directory %s", m.Path, srcDir)
 	}
 	ext := map[string]bool{} // external data files of the trained ONNX file, relative to srcDir
-	for _, t := range m.file.inits {
-		if t.external != nil {
-			ext[filepath.Join(filepath.Dir(rel), t.external.location)] = true
+	for _, t := range m.file.Graph.Inits {
+		if t.External != nil {
+			ext[filepath.Join(filepath.Dir(rel), t.External.Location)] = true
 		}
 	}
 
@@ -155,10 +157,10 @@ func isONNXFile(name string) bool {
 // data files under dir. It returns how many initializers it updated.
 func (m *Model) weightsONNX(dir string) ([]byte, int, error) {
 	index := map[string]int{}
-	for i, t := range m.file.inits {
-		index[t.name] = i
+	for i, t := range m.file.Graph.Inits {
+		index[t.Name] = i
 	}
-	e := edit{replaceInits: map[int][]byte{}}
+	e := onnxproto.Edit{ReplaceInits: map[int][]byte{}}
 	files := map[string]*os.File{}
 	defer func() {
 		for _, f := range files {
@@ -170,7 +172,7 @@ func (m *Model) weightsONNX(dir string) ([]byte, int, error) {
 		if !ok {
 			return nil, 0, fmt.Errorf("initializer %q not found in %s", p.name, m.Path)
 		}
-		t := &m.file.inits[i]
+		t := &m.file.Graph.Inits[i]
 		val, err := p.v.Value()
 		if err != nil {
 			return nil, 0, err
@@ -179,21 +181,23 @@ func (m *Model) weightsONNX(dir string) ([]byte, int, error) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("initializer %q: %w", p.name, err)
 		}
-		if int64(len(raw)) != t.elems()*4 {
-			return nil, 0, fmt.Errorf("initializer %q: %d bytes of weights for %d elements", p.name, len(raw), t.elems())
+		if int64(len(raw)) != t.Elems()*4 {
+			return nil, 0, fmt.Errorf("initializer %q: %d bytes of weights for %d elements", p.name, len(raw), t.Elems())
 		}
-		if t.external == nil {
-			e.replaceInits[i] = m.file.tensorWithData(t, t.name, raw)
+		if t.External == nil {
+			if e.ReplaceInits[i], err = m.file.TensorWithData(t, t.Name, raw); err != nil {
+				return nil, 0, err
+			}
 			continue
 		}
-		f := files[t.external.location]
+		f := files[t.External.Location]
 		if f == nil {
-			if f, err = os.OpenFile(filepath.Join(dir, t.external.location), os.O_WRONLY, 0); err != nil {
+			if f, err = os.OpenFile(filepath.Join(dir, t.External.Location), os.O_WRONLY, 0); err != nil {
 				return nil, 0, fmt.Errorf("initializer %q: %w", p.name, err)
 			}
-			files[t.external.location] = f
+			files[t.External.Location] = f
 		}
-		if _, err := f.WriteAt(raw, t.external.offset); err != nil {
+		if _, err := f.WriteAt(raw, t.External.Offset); err != nil {
 			return nil, 0, fmt.Errorf("initializer %q: %w", p.name, err)
 		}
 	}
@@ -202,7 +206,11 @@ func (m *Model) weightsONNX(dir string) ([]byte, int, error) {
 			return nil, 0, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return m.file.rewrite(e), len(m.params), nil
+	data, err := m.file.Rewrite(e)
+	if err != nil {
+		return nil, 0, err
+	}
+	return data, len(m.params), nil
 }
 
 func float32Bytes(t *tensors.Tensor) ([]byte, error) {

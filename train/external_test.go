@@ -3,10 +3,9 @@ package train
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/dpokit/dpokit/internal/onnxproto"
 )
 
 // externalCopy writes the model directory src with every float initializer
@@ -18,41 +17,34 @@ func externalCopy(t *testing.T, src string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := parseONNX(data)
+	f, err := onnxproto.Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	var blob []byte
-	e := edit{replaceInits: map[int][]byte{}}
-	for i := range f.inits {
-		in := &f.inits[i]
-		if in.dtype != onnxFloat || in.elems() < 64 {
+	e := onnxproto.Edit{ReplaceInits: map[int][]byte{}}
+	for i := range f.Graph.Inits {
+		in := &f.Graph.Inits[i]
+		if in.DType != onnxproto.Float || in.Elems() < 64 {
 			continue
 		}
-		raw, err := readTensor(f, src, in)
+		raw, err := f.ReadTensor(src, in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		blob = append(blob, make([]byte, 16)...) // not packed: offsets matter
 		off := len(blob)
 		blob = append(blob, raw...)
-		tp := f.tensorWithData(in, in.name, nil)
-		tp = tp[:len(tp)-2] // drop the empty raw_data field (tag + zero length)
-		for _, kv := range [][2]string{{"location", "weights.onnx_data"}, {"offset", strconv.Itoa(off)}, {"length", strconv.Itoa(len(raw))}} {
-			var entry []byte
-			entry = protowire.AppendTag(entry, 1, protowire.BytesType)
-			entry = protowire.AppendString(entry, kv[0])
-			entry = protowire.AppendTag(entry, 2, protowire.BytesType)
-			entry = protowire.AppendString(entry, kv[1])
-			tp = protowire.AppendTag(tp, 13, protowire.BytesType)
-			tp = protowire.AppendBytes(tp, entry)
+		if e.ReplaceInits[i], err = f.TensorExternal(in, "weights.onnx_data", int64(off), int64(len(raw))); err != nil {
+			t.Fatal(err)
 		}
-		tp = protowire.AppendTag(tp, 14, protowire.VarintType)
-		tp = protowire.AppendVarint(tp, 1)
-		e.replaceInits[i] = tp
 	}
-	if err := os.WriteFile(filepath.Join(dir, "model.onnx"), f.rewrite(e), 0o644); err != nil {
+	out, err := f.Rewrite(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "model.onnx"), out, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "weights.onnx_data"), blob, 0o644); err != nil {

@@ -7,15 +7,18 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/support/exceptions"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	mlctx "github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/gomlx/onnx-gomlx/onnx"
 	"github.com/gomlx/onnx-gomlx/onnx/parser"
+
+	"github.com/dpokit/dpokit/internal/onnxproto"
+	"github.com/dpokit/dpokit/modeldir"
 )
 
 // LoadOptions control how a policy is imported.
@@ -27,6 +30,10 @@ type LoadOptions struct {
 	// FullLogits computes the logits of every position, as the ONNX graph
 	// does, instead of only those that predict response tokens.
 	FullLogits bool
+	// Signature, when set, names the token ids, attention mask, position
+	// ids and logits as the model directory does (a genai_config.json
+	// included); without it optimum's names are assumed.
+	Signature *modeldir.Signature
 }
 
 // Model is a causal LM imported from ONNX into GoMLX variables.
@@ -37,10 +44,10 @@ type Model struct {
 	// Export writes them as separate initializers.
 	Ties []tie
 
-	file    *onnxFile // the ONNX bytes the weights came from (after untying)
+	file    *onnxproto.Model // the ONNX bytes the weights came from (after untying)
 	om      onnx.Model
-	backend backends.Backend
-	ctx     *mlctx.Context
+	backend compute.Backend
+	ctx     *mlctx.Store
 	params  []param
 	inputs  []modelInput
 	logits  string    // name of the logits output
@@ -84,35 +91,38 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := parseONNX(data)
+	f, err := onnxproto.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m = &Model{Path: path}
-	if len(f.outputs) == 0 {
+	if len(f.Graph.Outputs) == 0 {
 		return nil, fmt.Errorf("%s: graph has no outputs", path)
 	}
-	m.logits = f.outputs[0]
-	for _, o := range f.outputs {
-		if o == "logits" {
-			m.logits = o
+	m.logits = f.Graph.Outputs[0].Name
+	for _, o := range f.Graph.Outputs {
+		if o.Name == "logits" {
+			m.logits = o.Name
 		}
 	}
-	if problems := f.check(m.logits); len(problems) > 0 {
+	if sig := opts.Signature; sig != nil && sig.Logits != "" {
+		m.logits = sig.Logits
+	}
+	if problems := check(f, m.logits); len(problems) > 0 {
 		return nil, &UnsupportedError{File: path, Problems: problems}
 	}
-	if m.Ties = f.ties(); len(m.Ties) > 0 {
-		if data, err = f.untie(m.Ties, func(t *onnxInit) ([]byte, error) { return readTensor(f, filepath.Dir(path), t) }); err != nil {
+	if m.Ties = ties(f); len(m.Ties) > 0 {
+		if data, err = untie(f, filepath.Dir(path), m.Ties); err != nil {
 			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
 		}
-		if f, err = parseONNX(data); err != nil {
+		if f, err = onnxproto.Parse(data); err != nil {
 			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
 		}
 	}
 	m.file = f
-	for _, t := range f.inits {
-		if floatTypes[t.dtype] && t.dtype != onnxFloat && t.elems() > 1 {
-			return nil, &UnsupportedError{File: path, Problems: []string{fmt.Sprintf("initializer %q is not float32 (ONNX type %d): training supports float32 weights", t.name, t.dtype)}}
+	for _, t := range f.Graph.Inits {
+		if onnxproto.IsFloat(t.DType) && t.DType != onnxproto.Float && t.Elems() > 1 {
+			return nil, &UnsupportedError{File: path, Problems: []string{fmt.Sprintf("initializer %q is not float32 (ONNX type %d): training supports float32 weights", t.Name, t.DType)}}
 		}
 	}
 	if m.backend, err = NewBackend(opts.Backend); err != nil {
@@ -127,35 +137,35 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		om.DisableFusion() // fused copies of q/k/v weights would train instead of the originals
 		om.FreeUnusedVariables()
 		m.om = om
-		m.ctx = mlctx.New()
-		if perr := om.VariablesToContext(m.ctx); perr != nil {
+		m.ctx = mlctx.NewStore()
+		if perr := om.VariablesToScope(m.ctx.RootScope()); perr != nil {
 			panic(perr)
 		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: import into GoMLX: %w", path, err)
 	}
-	if err := m.findInputs(); err != nil {
+	if err := m.findInputs(inputNames(opts.Signature)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	onnxCtx := m.ctx.In(onnx.ModelScope)
-	for _, t := range f.inits {
-		if t.dtype != onnxFloat || t.elems() <= 1 {
+	onnxCtx := m.ctx.RootScope().At(onnx.ModelScope)
+	for _, t := range f.Graph.Inits {
+		if t.DType != onnxproto.Float || t.Elems() <= 1 {
 			continue
 		}
-		v := onnxCtx.GetVariable(strings.ReplaceAll(t.name, mlctx.ScopeSeparator, "|"))
+		v := onnxCtx.GetVariable(strings.ReplaceAll(t.Name, mlctx.ScopeSeparator, "|"))
 		if v == nil {
 			continue // not used by any node
 		}
-		m.params = append(m.params, param{name: t.name, v: v})
+		m.params = append(m.params, param{name: t.Name, v: v})
 	}
 	if len(m.params) == 0 {
 		return nil, fmt.Errorf("%s: no float32 weights to train", path)
 	}
 	if !opts.FullLogits {
-		prod := f.producers()
-		if n := prod[m.logits]; n != nil && n.op == "MatMul" && len(n.inputs) == 2 {
-			m.head = &headNode{hidden: n.inputs[0], weight: n.inputs[1]}
+		prod := f.Producers()
+		if n := prod[m.logits]; n != nil && n.Op == "MatMul" && len(n.Inputs) == 2 {
+			m.head = &headNode{hidden: n.Inputs[0], weight: n.Inputs[1]}
 		}
 	}
 	if err := m.dryRun(); err != nil {
@@ -166,7 +176,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 
 // NewBackend returns the GoMLX backend for a configuration string ("" for
 // the pure-Go backend). Plugins are never downloaded.
-func NewBackend(config string) (b backends.Backend, err error) {
+func NewBackend(config string) (b compute.Backend, err error) {
 	if config == "" {
 		config = "go"
 	}
@@ -179,21 +189,37 @@ func NewBackend(config string) (b backends.Backend, err error) {
 	disableAutoInstall()
 	err = exceptions.TryCatch[error](func() {
 		var e error
-		b, e = backends.NewWithConfig(config)
+		b, e = compute.NewWithConfig(config)
 		if e != nil {
 			panic(e)
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("GoMLX backend %q (available: %s): %w", config, strings.Join(backends.List(), ", "), err)
+		return nil, fmt.Errorf("GoMLX backend %q (available: %s): %w", config, strings.Join(compute.List(), ", "), err)
 	}
 	return b, nil
 }
 
-// findInputs classifies the graph inputs: token ids, attention mask,
-// position ids, KV-cache pasts (fed empty) and a merged decoder's
-// use_cache_branch (fed false).
-func (m *Model) findInputs() error {
+// inputNames maps the names of the token ids, attention mask, position ids
+// and use_cache_branch inputs to their kinds: the signature's, else
+// optimum's.
+func inputNames(sig *modeldir.Signature) map[string]inputKind {
+	if sig == nil {
+		sig = &modeldir.Signature{InputIDs: "input_ids", AttentionMask: "attention_mask", PositionIDs: "position_ids", UseCacheBranch: "use_cache_branch"}
+	}
+	out := map[string]inputKind{}
+	for name, k := range map[string]inputKind{sig.InputIDs: inputIDs, sig.AttentionMask: inputMask, sig.PositionIDs: inputPositions, sig.UseCacheBranch: inputCacheBranch} {
+		if name != "" {
+			out[name] = k
+		}
+	}
+	return out
+}
+
+// findInputs classifies the graph inputs by the names given: token ids,
+// attention mask, position ids, KV-cache pasts (fed empty) and a merged
+// decoder's use_cache_branch (fed false).
+func (m *Model) findInputs(named map[string]inputKind) error {
 	names, shs := m.om.Inputs()
 	for i, name := range names {
 		in := modelInput{name: name, shape: shs[i]}
@@ -203,19 +229,14 @@ func (m *Model) findInputs() error {
 				dyn++
 			}
 		}
+		kind, ok := named[name]
 		switch {
-		case name == "input_ids":
-			in.kind = inputIDs
-		case name == "attention_mask":
-			in.kind = inputMask
-		case name == "position_ids":
-			in.kind = inputPositions
-		case name == "use_cache_branch":
-			in.kind = inputCacheBranch
+		case ok:
+			in.kind = kind
 		case in.shape.DType.IsFloat() && in.shape.Rank() >= 3 && dyn == 2:
 			in.kind = inputPast
 		default:
-			return fmt.Errorf("graph input %q %s is neither input_ids, attention_mask, position_ids nor a KV-cache input", name, in.shape)
+			return fmt.Errorf("graph input %q %s is neither the token ids, attention mask, position ids nor a KV-cache input", name, in.shape)
 		}
 		if (in.kind == inputIDs || in.kind == inputMask || in.kind == inputPositions) && (in.shape.Rank() != 2 || !in.shape.DType.IsInt()) {
 			return fmt.Errorf("graph input %q %s: want an integer [batch, sequence] tensor", name, in.shape)
@@ -308,7 +329,7 @@ func intTensor(dt dtypes.DType, v []int64, r, t int) *tensors.Tensor {
 
 // callGraph builds the ONNX graph on the model inputs (the first
 // len(m.inputs) nodes of in) and returns the requested values.
-func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...string) []*graph.Node {
+func (m *Model) callGraph(ctx *mlctx.Scope, in []*graph.Node, outputs ...string) []*graph.Node {
 	feeds := make(map[string]*graph.Node, len(m.inputs))
 	for i, mi := range m.inputs {
 		feeds[mi.name] = in[i]
@@ -319,7 +340,7 @@ func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...strin
 // responseLogps builds the log-probabilities of the selected tokens: for
 // each slot n, log softmax(logits[sel[n]])[tgt[n]]. sel is [N, 2] (row,
 // position), tgt [N, 1]; the result is [N].
-func (m *Model) responseLogps(ctx *mlctx.Context, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
+func (m *Model) responseLogps(ctx *mlctx.Scope, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
 	var logits, target *graph.Node
 	if m.head != nil {
 		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
@@ -358,12 +379,12 @@ func (m *Model) dryRun() error {
 			in := m.parameterNodes(g, 2, 2)
 			sel := graph.Parameter(g, "sel", shapes.Make(dtypes.Int32, 2, 2))
 			tgt := graph.Parameter(g, "tgt", shapes.Make(dtypes.Int32, 2, 1))
-			ctx := m.ctx.Checked(false)
+			ctx := m.ctx.RootScope()
 			lp := m.responseLogps(ctx, in, sel, tgt)
 			loss := graph.ReduceAllSum(lp)
 			nodes := make([]*graph.Node, len(m.params))
 			for i, p := range m.params {
-				nodes[i] = p.v.ValueGraph(g)
+				nodes[i] = p.v.NodeValue(g)
 			}
 			graph.Gradient(loss, nodes...)
 		})
@@ -384,7 +405,7 @@ func (m *Model) learnVocab() (err error) {
 		g := graph.NewGraph(m.backend, "dpokit_vocab")
 		defer g.Finalize()
 		in := m.parameterNodes(g, 1, 1)
-		out := m.callGraph(m.ctx.Checked(false), in, m.logits)[0]
+		out := m.callGraph(m.ctx.RootScope(), in, m.logits)[0]
 		m.vocab = out.Shape().Dim(-1)
 	})
 }
@@ -403,7 +424,7 @@ func (m *Model) parameterNodes(g *graph.Graph, r, t int) []*graph.Node {
 // positions 0..len-1) and returns each row's logits, len(row)×vocab values.
 func (m *Model) Logits(rows [][]int) ([][]float32, error) {
 	if m.logitsExec == nil {
-		e, err := mlctx.NewExec(m.backend, m.ctx, func(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+		e, err := mlctx.NewExec(m.backend, m.ctx, func(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
 			return m.callGraph(ctx, in, m.logits)[0]
 		})
 		if err != nil {
@@ -428,7 +449,7 @@ func (m *Model) Logits(rows [][]int) ([][]float32, error) {
 			s.pos[i*T+j] = int64(j)
 		}
 	}
-	out, err := m.logitsExec.Exec(m.feed(s)...)
+	out, err := m.logitsExec.Call(m.feed(s)...)
 	if err != nil {
 		return nil, err
 	}

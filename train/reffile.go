@@ -9,24 +9,24 @@ import (
 	"os"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/resume"
 )
 
-// Reference log-probs reach train as a file that the score code path
-// (ONNX Runtime) writes: JSON Lines, a header then one record per pair.
+// Reference log-probs are cached in a file: JSON Lines, a header then one
+// record per pair.
 //
-//	{"dpokit_ref_logps":1,"ref_sha256":"…","data_sha256":"…","tokenization":{…},"pairs":N}
+//	{"dpokit_ref_logps":1,"key":{"dpokit_resume":"ref-logps","inputs":{…}},"pairs":N}
 //	{"index":0,"id":"…","ref_chosen_logp":-12.5,"ref_rejected_logp":-14.1,"chosen_tokens":7,"rejected_tokens":9}
 //
-// A file is reused only when its header equals the one a run expects: the
-// same reference model, data file and tokenization settings.
+// A file is reused only when its key equals the one a run expects (see
+// package internal/resume): the same reference model and data by content,
+// and the same data preparation settings.
 
 // RefHeader is the first line of a reference log-prob file.
 type RefHeader struct {
-	Format       int             `json:"dpokit_ref_logps"`
-	RefSHA256    string          `json:"ref_sha256"`
-	DataSHA256   string          `json:"data_sha256"`
-	Tokenization json.RawMessage `json:"tokenization"`
-	Pairs        int             `json:"pairs"`
+	Format int             `json:"dpokit_ref_logps"`
+	Key    json.RawMessage `json:"key"`
+	Pairs  int             `json:"pairs"`
 }
 
 // RefRecord is one pair's reference log-probs (summed over the response
@@ -83,8 +83,11 @@ func ReadRefLogps(path string, want RefHeader) ([]RefRecord, error) {
 	if want.Pairs == 0 {
 		want.Pairs = h.Pairs
 	}
-	if !sameHeader(h, want) {
-		return nil, fmt.Errorf("%s: %w", path, ErrStaleRefs)
+	if h.Pairs != want.Pairs {
+		return nil, fmt.Errorf("%s: %w: %d pairs, want %d", path, ErrStaleRefs, h.Pairs, want.Pairs)
+	}
+	if err := resume.Differ(h.Key, want.Key); err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", path, ErrStaleRefs, err)
 	}
 	var recs []RefRecord
 	for line := 2; sc.Scan(); line++ {
@@ -101,17 +104,4 @@ func ReadRefLogps(path string, want RefHeader) ([]RefRecord, error) {
 		return nil, fmt.Errorf("%s: %d records, header says %d (incomplete file)", path, len(recs), h.Pairs)
 	}
 	return recs, nil
-}
-
-func sameHeader(a, b RefHeader) bool {
-	canon := func(raw json.RawMessage) string {
-		var v any
-		if json.Unmarshal(raw, &v) != nil {
-			return string(raw)
-		}
-		out, _ := json.Marshal(v) // sorted keys
-		return string(out)
-	}
-	return a.Format == b.Format && a.RefSHA256 == b.RefSHA256 && a.DataSHA256 == b.DataSHA256 &&
-		a.Pairs == b.Pairs && canon(a.Tokenization) == canon(b.Tokenization)
 }

@@ -7,30 +7,34 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dpokit/dpokit/internal/resume"
 )
 
 func TestRefLogpsFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ref.jsonl")
-	h := RefHeader{RefSHA256: "aa", DataSHA256: "bb", Tokenization: json.RawMessage(`{"max_length":1024,"no_eos":false}`)}
+	key := func(maxLength int, data string) json.RawMessage {
+		k := resume.New("ref-logps")
+		k.Option("max-length", maxLength)
+		k.Option("data", data)
+		return k.Encode()
+	}
+	h := RefHeader{Key: key(1024, "sha256:bb")}
 	recs := []RefRecord{{Index: 0, ID: "x", Chosen: -1.5, Rejected: -2.25, ChosenTokens: 3, RejectedTokens: 4}, {Index: 1, ID: "y", Chosen: -7, Rejected: -8}}
 	if err := WriteRefLogps(path, h, recs); err != nil {
 		t.Fatal(err)
 	}
-	// Key order and spacing of the settings do not matter.
-	same := h
-	same.Tokenization = json.RawMessage(`{"no_eos": false, "max_length": 1024}`)
-	got, err := ReadRefLogps(path, same)
+	got, err := ReadRefLogps(path, h)
 	if err != nil || len(got) != 2 || got[0] != recs[0] || got[1] != recs[1] {
 		t.Fatalf("read back %v, %v", got, err)
 	}
 	for name, other := range map[string]RefHeader{
-		"model":        {RefSHA256: "zz", DataSHA256: "bb", Tokenization: h.Tokenization},
-		"data":         {RefSHA256: "aa", DataSHA256: "zz", Tokenization: h.Tokenization},
-		"tokenization": {RefSHA256: "aa", DataSHA256: "bb", Tokenization: json.RawMessage(`{"max_length":512,"no_eos":false}`)},
-		"pairs":        {RefSHA256: "aa", DataSHA256: "bb", Tokenization: h.Tokenization, Pairs: 3},
+		"max-length": {Key: key(512, "sha256:bb")},
+		"data":       {Key: key(1024, "sha256:zz")},
+		"pairs":      {Key: h.Key, Pairs: 3},
 	} {
-		if _, err := ReadRefLogps(path, other); !errors.Is(err, ErrStaleRefs) {
-			t.Errorf("other %s: err = %v, want ErrStaleRefs", name, err)
+		if _, err := ReadRefLogps(path, other); !errors.Is(err, ErrStaleRefs) || !strings.Contains(err.Error(), name) {
+			t.Errorf("other %s: err = %v, want ErrStaleRefs naming it", name, err)
 		}
 	}
 	// A cut file is refused.

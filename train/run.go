@@ -3,8 +3,6 @@ package train
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/resume"
 )
 
 // RunOptions describe a training run over a dataset.
@@ -38,10 +37,10 @@ type RunOptions struct {
 	CheckpointDir string
 	// Resume continues from the newest checkpoint of CheckpointDir.
 	Resume bool
-	// Fingerprint names the run's inputs (models, data, settings); a
-	// checkpoint is only resumed by a run with the same one. The
-	// hyperparameters are added to it by Run.
-	Fingerprint string
+	// Identity names the run's inputs (models, data, data preparation) by
+	// content; a checkpoint is only resumed by a run with the same one, and
+	// a refusal names what changed. Run adds the hyperparameters to it.
+	Identity *resume.Key
 	// Log receives each step's and evaluation's record (see Record).
 	Log func(Record) error
 	// Progress receives a human-readable line per step; nil for none.
@@ -131,7 +130,10 @@ func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
 		cfg.Steps = total
 	}
 	st := runState{Seed: o.Seed, StepsPerEpoch: perEpoch, TotalSteps: total}
-	fingerprint := runFingerprint(o.Fingerprint, cfg, st, o.Epochs)
+	fingerprint, err := runFingerprint(o.Identity, cfg, st, o.Epochs, o.MaxSteps)
+	if err != nil {
+		return nil, err
+	}
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		return nil, err
@@ -255,16 +257,20 @@ func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
 	return res, nil
 }
 
-// runFingerprint hashes what makes two runs the same run.
-func runFingerprint(base string, cfg Config, st runState, epochs int) string {
-	b, _ := json.Marshal(struct {
-		Base   string
-		Config Config
-		State  runState
-		Epochs int
-	}{base, cfg, st, epochs})
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+// runFingerprint names the run: its inputs and every setting that changes
+// the steps it takes, under the flag names of dpokit train.
+func runFingerprint(id *resume.Key, cfg Config, st runState, epochs, maxSteps int) (string, error) {
+	k := resume.New("train")
+	if id != nil {
+		k = id.Clone()
+	}
+	// Every Config field, by its flag name where it has one.
+	errs := []error{k.Fields(cfg, map[string]string{"learning_rate": "lr", "steps": "schedule-steps"})}
+	for name, v := range map[string]any{"seed": st.Seed, "epochs": epochs, "max-steps": maxSteps,
+		"steps-per-epoch": st.StepsPerEpoch, "total-steps": st.TotalSteps} {
+		errs = append(errs, k.Option(name, v))
+	}
+	return string(k.Encode()), errors.Join(errs...)
 }
 
 // TrimLog keeps the lines of a JSONL step log whose "step" is at most

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dpokit/dpokit/internal/resume"
 )
 
 // randomPairs makes n pairs of random token ids below vocab.
@@ -61,7 +63,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	exs := withReference(t, "gpt2-policy", randomPairs(10, 50000, 1))
 	base := RunOptions{
 		Config: Config{LR: 1e-3, BatchSize: 2, GradAccum: 2, WarmupSteps: 1, MaxGradNorm: 1},
-		Train:  exs, Epochs: 2, Seed: 42, Fingerprint: "test",
+		Train:  exs, Epochs: 2, Seed: 42, Identity: resume.New("test"),
 	}
 	run := func(o RunOptions, stopAfter int, crash bool) ([]float64, error) {
 		m, err := Load(onnxPath("gpt2-policy"), LoadOptions{})
@@ -153,7 +155,7 @@ func TestAccuracyRises(t *testing.T) {
 func TestNonFiniteLossStops(t *testing.T) {
 	exs := randomPairs(4, 32000, 5)
 	dir := t.TempDir()
-	o := RunOptions{Config: Config{LR: 1e-3, BatchSize: 2}, Train: exs, MaxSteps: 4, SaveEvery: 1, CheckpointDir: dir, Fingerprint: "nan"}
+	o := RunOptions{Config: Config{LR: 1e-3, BatchSize: 2}, Train: exs, MaxSteps: 4, SaveEvery: 1, CheckpointDir: dir, Identity: resume.New("nan")}
 	m, err := Load(onnxPath("llama-policy"), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)

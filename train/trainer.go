@@ -5,11 +5,11 @@ import (
 	"math"
 	"time"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/support/exceptions"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	mlctx "github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // Metrics are what TRL logs for a step (or an evaluation), averaged over
@@ -69,7 +69,7 @@ func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
 	}
 	t := &Trainer{m: m, cfg: cfg}
 	err = exceptions.TryCatch[error](func() {
-		ctx := m.ctx.Checked(false)
+		ctx := m.ctx.RootScope()
 		nMoments := 2
 		if cfg.Optimizer == "rmsprop" {
 			nMoments = 1
@@ -80,7 +80,7 @@ func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
 			// explicitly because a second trainer on the model finds the
 			// variables of the first.
 			zeroed := func(scope string) *mlctx.Variable {
-				v := ctx.In(scope).VariableWithValue(fmt.Sprint(i), tensors.FromShape(p.v.Shape())).SetTrainable(false)
+				v := ctx.At("%s", scope).VariableWithValue(fmt.Sprint(i), tensors.FromShape(p.v.Shape())).SetTrainable(false)
 				if err := v.SetValue(tensors.FromShape(p.v.Shape())); err != nil {
 					panic(err)
 				}
@@ -130,7 +130,7 @@ func (t *Trainer) batchArgs(p *packed) []any {
 }
 
 // forward builds the objective of one micro-batch.
-func (t *Trainer) forward(ctx *mlctx.Context, in []*graph.Node) (loss, stats *graph.Node) {
+func (t *Trainer) forward(ctx *mlctx.Scope, in []*graph.Node) (loss, stats *graph.Node) {
 	k := len(in) - numBatchInputs
 	sel, tgt, seg, ref, pairs := in[k], in[k+1], in[k+2], in[k+3], in[k+4]
 	lp := t.m.responseLogps(ctx, in[:k], sel, tgt)
@@ -139,21 +139,21 @@ func (t *Trainer) forward(ctx *mlctx.Context, in []*graph.Node) (loss, stats *gr
 
 // microGraph adds the gradient of loss/GradAccum to the accumulators and
 // returns the statistics.
-func (t *Trainer) microGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+func (t *Trainer) microGraph(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
 	loss, stats := t.forward(ctx, in)
 	g := loss.Graph()
 	nodes := make([]*graph.Node, len(t.m.params))
 	for i, p := range t.m.params {
-		nodes[i] = p.v.ValueGraph(g)
+		nodes[i] = p.v.NodeValue(g)
 	}
 	grads := graph.Gradient(graph.DivScalar(loss, float64(t.cfg.GradAccum)), nodes...)
 	for i, a := range t.acc {
-		a.SetValueGraph(graph.Add(a.ValueGraph(g), grads[i]))
+		a.SetNodeValue(graph.Add(a.NodeValue(g), grads[i]))
 	}
 	return stats
 }
 
-func (t *Trainer) evalGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+func (t *Trainer) evalGraph(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
 	_, stats := t.forward(ctx, in)
 	return stats
 }
@@ -162,13 +162,13 @@ func (t *Trainer) evalGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
 // the optimizer as PyTorch does, and clears the accumulators. A
 // non-finite norm leaves weights and optimizer state unchanged. Inputs are
 // scalars: lr, and for AdamW lr/(1−β1^t) and sqrt(1−β2^t).
-func (t *Trainer) applyGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+func (t *Trainer) applyGraph(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
 	g := in[0].Graph()
 	lr := in[0]
 	sq := make([]*graph.Node, len(t.acc))
 	grads := make([]*graph.Node, len(t.acc))
 	for i, a := range t.acc {
-		grads[i] = a.ValueGraph(g)
+		grads[i] = a.NodeValue(g)
 		sq[i] = graph.ReduceAllSum(graph.Square(grads[i]))
 	}
 	norm := graph.Sqrt(graph.ReduceAllSum(graph.Stack(sq, 0)))
@@ -180,12 +180,12 @@ func (t *Trainer) applyGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
 		}
 	}
 	keep := func(v *mlctx.Variable, next *graph.Node) {
-		old := v.ValueGraph(g)
-		v.SetValueGraph(graph.Where(graph.BroadcastToShape(ok, old.Shape()), next, old))
+		old := v.NodeValue(g)
+		v.SetNodeValue(graph.Where(graph.BroadcastToShape(ok, old.Shape()), next, old))
 	}
 	cfg := t.cfg
 	for i, p := range t.m.params {
-		w := p.v.ValueGraph(g)
+		w := p.v.NodeValue(g)
 		gr := grads[i]
 		switch cfg.Optimizer {
 		case "adamw":
@@ -194,9 +194,9 @@ func (t *Trainer) applyGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
 			if cfg.WeightDecay > 0 {
 				w = graph.Mul(w, graph.OneMinus(graph.MulScalar(lr, cfg.WeightDecay)))
 			}
-			mv := m.ValueGraph(g)
+			mv := m.NodeValue(g)
 			mNew := graph.Add(mv, graph.MulScalar(graph.Sub(gr, mv), 1-cfg.Beta1))
-			vNew := graph.Add(graph.MulScalar(v.ValueGraph(g), cfg.Beta2), graph.MulScalar(graph.Square(gr), 1-cfg.Beta2))
+			vNew := graph.Add(graph.MulScalar(v.NodeValue(g), cfg.Beta2), graph.MulScalar(graph.Square(gr), 1-cfg.Beta2))
 			denom := graph.AddScalar(graph.Div(graph.Sqrt(vNew), bc2), cfg.Epsilon)
 			w = graph.Sub(w, graph.Mul(graph.Div(mNew, denom), stepSize))
 			keep(m, mNew)
@@ -206,12 +206,12 @@ func (t *Trainer) applyGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
 			if cfg.WeightDecay > 0 {
 				gr = graph.Add(gr, graph.MulScalar(w, cfg.WeightDecay))
 			}
-			vNew := graph.Add(graph.MulScalar(v.ValueGraph(g), cfg.Alpha), graph.MulScalar(graph.Square(gr), 1-cfg.Alpha))
+			vNew := graph.Add(graph.MulScalar(v.NodeValue(g), cfg.Alpha), graph.MulScalar(graph.Square(gr), 1-cfg.Alpha))
 			w = graph.Sub(w, graph.Mul(graph.Div(gr, graph.AddScalar(graph.Sqrt(vNew), cfg.Epsilon)), lr))
 			keep(v, vNew)
 		}
 		keep(p.v, w)
-		t.acc[i].SetValueGraph(graph.ZerosLike(grads[i]))
+		t.acc[i].SetNodeValue(graph.ZerosLike(grads[i]))
 	}
 	return norm
 }
@@ -231,7 +231,7 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 		if err != nil {
 			return ms, err
 		}
-		out, err := t.micro.Exec(t.batchArgs(p)...)
+		out, err := t.micro.Call(t.batchArgs(p)...)
 		if err != nil {
 			return ms, fmt.Errorf("step %d: %w", t.step+1, err)
 		}
@@ -240,8 +240,11 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 			return ms, err
 		}
 		if l := float64(st[statLoss]); math.IsNaN(l) || math.IsInf(l, 0) {
-			t.clearGrads()
-			return ms, &NonFiniteError{Step: t.step + 1, What: "loss", Value: l}
+			nf := &NonFiniteError{Step: t.step + 1, What: "loss", Value: l}
+			if err := t.clearGrads(); err != nil {
+				return ms, fmt.Errorf("%w; %w", nf, err)
+			}
+			return ms, nf
 		}
 		for i := range sum {
 			sum[i] += float64(st[i])
@@ -258,7 +261,7 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 		bc2 := math.Sqrt(1 - math.Pow(t.cfg.Beta2, n))
 		args = append(args, float32(lr/bc1), float32(bc2))
 	}
-	out, err := t.apply.Exec(args...)
+	out, err := t.apply.Call(args...)
 	if err != nil {
 		return ms, fmt.Errorf("step %d: %w", t.step+1, err)
 	}
@@ -278,10 +281,13 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 }
 
 // clearGrads zeroes the accumulators after an aborted step.
-func (t *Trainer) clearGrads() {
+func (t *Trainer) clearGrads() error {
 	for _, a := range t.acc {
-		_ = a.SetValue(tensors.FromShape(a.Shape()))
+		if err := a.SetValue(tensors.FromShape(a.Shape())); err != nil {
+			return fmt.Errorf("clear gradient accumulators: %w", err)
+		}
 	}
+	return nil
 }
 
 func fillMetrics(ms *Metrics, sum []float64, n int) {
@@ -310,7 +316,7 @@ func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
 		if err != nil {
 			return ms, err
 		}
-		out, err := t.eval.Exec(t.batchArgs(p)...)
+		out, err := t.eval.Call(t.batchArgs(p)...)
 		if err != nil {
 			return ms, fmt.Errorf("evaluate: %w", err)
 		}
@@ -351,7 +357,7 @@ func (t *Trainer) pack(exs []Example) (*packed, error) {
 // response under the current weights.
 func (t *Trainer) Logps(exs []Example) (chosen, rejected []float64, err error) {
 	if t.logps == nil {
-		t.logps, err = mlctx.NewExec(t.m.backend, t.m.ctx, func(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+		t.logps, err = mlctx.NewExec(t.m.backend, t.m.ctx, func(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
 			k := len(in) - numBatchInputs
 			return rowSums(in[k+2], t.m.responseLogps(ctx, in[:k], in[k], in[k+1]))
 		})
@@ -366,7 +372,7 @@ func (t *Trainer) Logps(exs []Example) (chosen, rejected []float64, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		out, err := t.logps.Exec(t.batchArgs(p)...)
+		out, err := t.logps.Call(t.batchArgs(p)...)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -5,19 +5,21 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
 )
 
-// GoMLX v0.27.3 has two gaps on the training path of an ONNX model, which
+// GoMLX v0.27.3 had two gaps on the training path of an ONNX model, which
 // this file fills from the outside through graph.VJPRegistration:
 //
 //   - Identity (an ONNX Identity node, and StopGradient's building block) has
-//     no gradient at all;
+//     no gradient at all (still so in v0.28.8);
 //   - the gradient of DotGeneral multiplies the incoming gradient by the other
 //     operand broadcast to batch×M×N×K and reduce-sums it, which materialises a
 //     tensor K times larger than either result and took 95% of a DPO step.
 //     The gradient of a contraction is itself a contraction: two DotGenerals.
+//     v0.28.8 does the same, but always transposes each result back to the
+//     operand's axis order, which dotGeneralVJP avoids where it can.
 
 var registerVJPs = sync.OnceFunc(func() {
 	baseDotVJP = graph.VJPRegistration[graph.NodeTypeDotGeneral]

@@ -1,5 +1,13 @@
 // Package cli holds dpokit's commands (github.com/urfave/cli/v2), one file
-// per command. It is the only package that reads flags and the environment.
+// per command. It is the only package that reads flags and the
+// environment. Each command turns its flags into a library options struct
+// (a function tested without running a model) and makes one library call.
+//
+// Conventions, in every command: flags may come before or after positional
+// arguments; a bad command line (unknown flag, bad value, missing or
+// conflicting flags) exits 2 with the flag named as typed on the command
+// line, with two dashes; a failed write to stdout exits 1; logs go through
+// log/slog to stderr, data to stdout or files.
 package cli
 
 import (
@@ -10,12 +18,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/models"
 )
 
@@ -44,13 +54,15 @@ func usagef(format string, args ...any) error {
 
 // App builds the dpokit application writing to the given streams.
 func App(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:            "dpokit",
 		Usage:           "preference optimization of causal language models exported to ONNX",
 		Version:         version(),
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
+		// A stop string may hold commas: repeated flags, not separators, give several.
+		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a Go CPU profile to this file", Hidden: true},
@@ -61,16 +73,7 @@ func App(stdout, stderr io.Writer) *cli.App {
 				return usagef("--log-level: %v", err)
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})))
-			if p := c.String("cpuprofile"); p != "" {
-				f, err := os.Create(p)
-				if err != nil {
-					return err
-				}
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-			}
-			return nil
+			return startProfile(c.String("cpuprofile"))
 		},
 		After: func(c *cli.Context) error {
 			if c.String("cpuprofile") != "" {
@@ -86,8 +89,39 @@ func App(stdout, stderr io.Writer) *cli.App {
 			modelsCommand(),
 			reportCommand(),
 			trainCommand(),
+			iterateCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   onUsageError,
+	}
+	setUsageErrors(app.Commands)
+	return app
+}
+
+func startProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	return pprof.StartCPUProfile(f)
+}
+
+// dashFlag matches a flag name written with one dash by Go's flag package.
+var dashFlag = regexp.MustCompile(`(^|[\s:])-([A-Za-z][\w-]*)`)
+
+// onUsageError makes a flag parsing error a UsageError naming the flag with
+// two dashes, as dpokit's flags are written.
+func onUsageError(_ *cli.Context, err error, _ bool) error {
+	return &UsageError{Err: errors.New(dashFlag.ReplaceAllString(err.Error(), "$1--$2"))}
+}
+
+func setUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = onUsageError
+		setUsageErrors(c.Subcommands)
 	}
 }
 
@@ -107,15 +141,16 @@ func runtimeFlags(threads ...int) []cli.Flag {
 	}
 }
 
-func openRuntime(c *cli.Context) (*models.Runtime, error) {
+// runtimeOptions reads the runtime flags.
+func runtimeOptions(c *cli.Context) (models.RuntimeOptions, error) {
 	dev := c.String("device")
 	if dev != "cpu" && dev != "cuda" {
-		return nil, usagef("--device %q: want cpu or cuda", dev)
+		return models.RuntimeOptions{}, usagef("--device %q: want cpu or cuda", dev)
 	}
 	if c.Int("threads") < 1 {
-		return nil, usagef("--threads must be at least 1")
+		return models.RuntimeOptions{}, usagef("--threads must be at least 1")
 	}
-	return models.NewRuntime(models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: dev})
+	return models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: dev}, nil
 }
 
 // signalContext is cancelled on SIGINT or SIGTERM, so a run stops between
@@ -124,28 +159,56 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+// checkedWriter remembers the first write error, so that output lost on
+// stdout (a full disk, a closed pipe) fails the command.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
+
 // Main runs dpokit with args and returns the process exit status:
-// 0 success, 1 failure, 2 bad command line, 3 ONNX Runtime missing, 130 interrupted.
+// 0 success, 1 failure, 2 bad command line, 3 ONNX Runtime missing, 130
+// interrupted.
 func Main(args []string, stdout, stderr io.Writer) int {
-	err := App(stdout, stderr).Run(args)
+	out := &checkedWriter{w: stdout}
+	app := App(out, stderr)
+	err := app.Run(permute(app, args))
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("write stdout: %w", out.err)
+	}
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintln(stderr, "dpokit:", err)
+	return exitCode(err, stderr)
+}
+
+func exitCode(err error, stderr io.Writer) int {
 	var ue *UsageError
+	var ae *fsutil.AliasError
 	var ml *models.MissingLibraryError
 	switch {
 	case errors.As(err, &ml):
 		fmt.Fprintln(stderr, "hint:", ml.Hint())
 		return 3
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "interrupted: finished batches are kept; run again with --resume to continue")
-		return 130
-	case errors.As(err, &ue):
-		return 2
-	}
-	if errors.Is(err, models.ErrNoCUDA) {
+	case errors.Is(err, models.ErrNoCUDA):
 		return 3
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "interrupted: finished work is kept where the command keeps it (score, sample and bestofn with --out; train in its checkpoints); run again with --resume to continue")
+		return 130
+	case errors.As(err, &ue), errors.As(err, &ae):
+		return 2
 	}
 	return 1
 }

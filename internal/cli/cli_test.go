@@ -187,7 +187,7 @@ func TestScoreErrors(t *testing.T) {
 		{"bad beta", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--beta", "0"}, 2, "--beta"},
 		{"too long", []string{"--data", longPair(t, dir)}, 1, "longer than the model's context"},
 		{"cuda absent", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--device", "cuda"}, 3, "CUDA execution provider is not available"},
-		{"resume without out", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--resume"}, 1, "--resume needs --out"},
+		{"resume without out", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--resume"}, 2, "--resume needs --out"},
 		{"token outside vocab", []string{"--data", filepath.Join(dataDir, "pairs.jsonl"), "--policy", mixedModel(t, dir), "--ref-free"}, 1, "outside the model's vocabulary"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -307,7 +307,7 @@ func TestSkipInvalidListsEachRecord(t *testing.T) {
 		if m["line"].(float64) < 1 || m["reason"].(string) == "" {
 			t.Errorf("skip without line or reason: %v", m)
 		}
-		if !strings.Contains(stderr, fmt.Sprintf("line %d", int(m["line"].(float64)))) {
+		if !strings.Contains(stderr, fmt.Sprintf("msg=\"skipped record\" file=%s line=%d", filepath.Join(dataDir, "bad.jsonl"), int(m["line"].(float64)))) {
 			t.Errorf("skip of line %v not reported on stderr", m["line"])
 		}
 	}

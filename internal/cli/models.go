@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/dpokit/dpokit/models"
+	"github.com/dpokit/dpokit/modeldir"
 )
 
 func modelsCommand() *cli.Command {
@@ -21,11 +21,14 @@ func modelsCommand() *cli.Command {
 				if c.Args().Len() != 1 {
 					return usagef("give one model directory")
 				}
-				d, err := models.OpenDir(c.Args().First())
+				d, err := modeldir.Open(c.Args().First())
 				if err != nil {
 					return err
 				}
-				info := models.Describe(d)
+				info, err := modeldir.Describe(d)
+				if err != nil {
+					return err
+				}
 				if c.Bool("json") {
 					enc := json.NewEncoder(c.App.Writer)
 					enc.SetIndent("", "  ")

@@ -21,7 +21,8 @@ func tokenizeCommand() *cli.Command {
 		Usage: "token ids of text with a model directory's Hugging Face tokenizer (and back with --decode)",
 		UsageText: "dpokit tokenize --model DIR [TEXT | -]      ids of TEXT, or of each line of stdin\n" +
 			"   dpokit tokenize --model DIR --jsonl [FILE | -]   JSON lines with `text` -> JSON lines with `ids`\n" +
-			"   dpokit tokenize --model DIR --decode [IDS | -]   ids (spaces, commas or a JSON array) -> text",
+			"   dpokit tokenize --model DIR --decode [IDS | -]   ids (spaces, commas or a JSON array) -> text\n" +
+			"   dpokit tokenize --model DIR --chat [FILE | -]    JSON lines with `messages` -> chat template `text` and `ids`",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "model directory holding tokenizer.json (required)"},
 			&cli.BoolFlag{Name: "special", Value: true, Usage: "add the tokenizer's special tokens (BOS/EOS) as Hugging Face's encode does; --special=false for none"},
@@ -29,6 +30,7 @@ func tokenizeCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON object per line: ids, tokens and byte offsets"},
 			&cli.BoolFlag{Name: "jsonl", Usage: "read JSON lines with a `text` field, write JSON lines with `ids` (all cores, input order)"},
 			&cli.BoolFlag{Name: "decode", Usage: "turn ids back into text"},
+			&cli.BoolFlag{Name: "chat", Usage: "read JSON lines {\"messages\": [...], \"add_generation_prompt\": bool, \"tools\": [...]}, write the chat template's `text` and its `ids` (as apply_chat_template(tokenize=True): no special tokens added to the template's)"},
 			&cli.BoolFlag{Name: "skip-special", Usage: "with --decode: leave special tokens out"},
 		},
 		Action: runTokenize,
@@ -53,16 +55,21 @@ func runTokenize(c *cli.Context) error {
 	if c.App.Reader != nil {
 		in = c.App.Reader
 	}
-	switch {
-	case c.Bool("jsonl"):
-		if arg != "" && arg != "-" {
-			f, err := os.Open(arg)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			in = f
+	if (c.Bool("jsonl") || c.Bool("chat")) && arg != "" && arg != "-" {
+		f, err := os.Open(arg)
+		if err != nil {
+			return err
 		}
+		defer f.Close()
+		in = f
+	}
+	switch {
+	case c.Bool("chat"):
+		if !tok.HasChatTemplate() {
+			return fmt.Errorf("%s: tokenizer_config.json has no chat_template", c.String("model"))
+		}
+		return tokenizeChat(tok, in, w, nameOf(arg))
+	case c.Bool("jsonl"):
 		return tokenizeJSONL(tok, in, w, c.Bool("special"), c.Bool("tokens"), nameOf(arg))
 	case arg != "" && arg != "-":
 		return tokenizeLines(c, tok, []string{arg}, w)
@@ -241,4 +248,35 @@ func tokenizeJSONL(tok *tokenize.Tokenizer, in io.Reader, w io.Writer, special, 
 			return err
 		}
 	}
+}
+
+// tokenizeChat renders each JSON line's conversation with the chat template
+// and writes {"id" (when given), "text", "ids"} lines in input order.
+func tokenizeChat(tok *tokenize.Tokenizer, in io.Reader, w io.Writer, name string) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(nil, 1<<30)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for line := 1; sc.Scan(); line++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var chat tokenize.Chat
+		if err := json.Unmarshal(sc.Bytes(), &chat); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+		text, ids, err := tok.EncodeChat(chat)
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+		out := struct {
+			ID   json.RawMessage `json:"id,omitempty"`
+			Text string          `json:"text"`
+			IDs  []int           `json:"ids"`
+		}{chat.Vars["id"], text, ids}
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
 }

@@ -1,25 +1,16 @@
 package cli
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/dpokit/dpokit/dataset"
-	"github.com/dpokit/dpokit/internal/progress"
+	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/models"
-	"github.com/dpokit/dpokit/score"
-	"github.com/dpokit/dpokit/tokenize"
 	"github.com/dpokit/dpokit/train"
 )
 
@@ -61,45 +52,79 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "backend", Usage: "GoMLX backend: go (pure Go, default) or xla:cpu where XLA's plugin is installed", EnvVars: []string{"GOMLX_BACKEND"}},
 			&cli.StringFlag{Name: "log", Usage: "step log (JSON Lines); default stdout"},
 			&cli.StringFlag{Name: "ref-cache", Usage: "reference log-prob file (default: a file per reference model, data and tokenization under the user cache dir)"},
-			&cli.IntFlag{Name: "batch-tokens", Value: score.DefaultBatchTokens, Usage: "padded tokens per ONNX Runtime pass when computing reference log-probs"},
+			&cli.IntFlag{Name: "batch-tokens", Value: logprob.DefaultBatchTokens, Usage: "padded tokens per ONNX Runtime pass when computing reference log-probs"},
 		}, runtimeFlags()...),
 		Action: runTrain,
 	}
 }
 
-// trainJob is one `dpokit train` run.
-type trainJob struct {
-	PolicyDir, RefDir, Data, EvalData, Out string
-	CheckpointDir, RefCache, LogPath       string
-	DataOpts                               dataset.Options
-	Tok                                    score.Tokenization
-	BatchTokens                            int
-	Backend                                string
-	Run                                    train.RunOptions
-	// Runtime opens ONNX Runtime; called only when reference log-probs
-	// must be computed.
-	Runtime        func() (*models.Runtime, error)
-	Stdout, Stderr io.Writer
+func runTrain(c *cli.Context) error {
+	job, err := trainOptions(c)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	_, err = job.Do(ctx)
+	return err
 }
 
-func runTrain(c *cli.Context) error {
+// configFlags maps train.Config's JSON field names to their flags.
+var configFlags = map[string]string{"learning_rate": "lr", "lr_schedule": "lr-schedule", "label_smoothing": "label-smoothing",
+	"weight_decay": "weight-decay", "warmup_steps": "warmup-steps", "batch_size": "batch-size", "grad_accum": "grad-accum",
+	"max_grad_norm": "max-grad-norm", "loss": "loss", "beta": "beta", "optimizer": "optimizer"}
+
+// trainOptions turns the flags into a train job; its reference log-probs
+// come from ONNX Runtime, opened only when they are not cached.
+func trainOptions(c *cli.Context) (*train.Job, error) {
 	if c.Args().Len() > 0 {
-		return usagef("unexpected arguments %q (train takes flags only)", c.Args().Slice())
+		return nil, usagef("unexpected arguments %q (train takes flags only)", c.Args().Slice())
 	}
-	for _, f := range []string{"policy", "data", "out"} {
-		if c.String(f) == "" {
-			return usagef("--%s is required", f)
+	if err := required(c, "policy", "data", "out"); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(c.String("out")); err == nil {
+		return nil, usagef("--out %s already exists (dpokit train never overwrites a model directory)", c.String("out"))
+	}
+	format, pair, err := pairOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := nonNegative(c, "batch-tokens", "max-steps", "warmup-steps", "eval-every", "save-every"); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"epochs", "batch-size", "grad-accum"} {
+		if c.Int(f) < 1 {
+			return nil, usagef("--%s %d: must be at least 1", f, c.Int(f))
 		}
 	}
-	switch c.String("format") {
-	case "auto", "explicit", "implicit", "conversational":
-	default:
-		return usagef("--format %q: want auto, explicit, implicit or conversational", c.String("format"))
+	cfg, err := trainConfig(c)
+	if err != nil {
+		return nil, err
 	}
-	for _, f := range []string{"max-length", "max-prompt-length", "batch-tokens", "epochs", "max-steps", "warmup-steps", "eval-every", "save-every"} {
-		if c.Int(f) < 0 {
-			return usagef("--%s must not be negative", f)
-		}
+	ro, err := runtimeOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	return &train.Job{
+		PolicyDir: c.String("policy"), RefDir: c.String("ref"), Data: c.String("data"), EvalData: c.String("eval-data"),
+		Out: c.String("out"), CheckpointDir: c.String("checkpoint-dir"), LogPath: c.String("log"),
+		Prep: train.Prep{DataOpts: dataset.Options{Format: format, SkipInvalid: c.Bool("skip-invalid")}, Pair: pair,
+			RefCache: refCache(c.String("ref-cache"), c.String("out"))},
+		Backend: c.String("backend"),
+		Run: train.RunOptions{Config: cfg, Epochs: c.Int("epochs"), MaxSteps: c.Int("max-steps"), Seed: c.Uint64("seed"),
+			EvalEvery: c.Int("eval-every"), SaveEvery: c.Int("save-every"), Resume: c.Bool("resume")},
+		Reference: &logprob.Reference{Runtime: func() (*models.Runtime, error) { return models.NewRuntime(ro) },
+			BatchTokens: c.Int("batch-tokens"), Progress: c.App.ErrWriter},
+		Generator: "dpokit train " + version(), Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
+	}, nil
+}
+
+// trainConfig reads the hyperparameters; a value out of range is a usage
+// error naming its flag.
+func trainConfig(c *cli.Context) (train.Config, error) {
+	if !(c.Float64("beta") > 0) {
+		return train.Config{}, usagef("--beta %v: want a positive, finite value", c.Float64("beta"))
 	}
 	cfg := train.Config{
 		Loss: train.Loss(c.String("loss")), Beta: c.Float64("beta"), LabelSmoothing: c.Float64("label-smoothing"),
@@ -108,342 +133,30 @@ func runTrain(c *cli.Context) error {
 		BatchSize: c.Int("batch-size"), GradAccum: c.Int("grad-accum"), MaxGradNorm: c.Float64("max-grad-norm"),
 	}
 	if err := train.CheckConfig(cfg); err != nil {
-		return &UsageError{Err: err}
-	}
-	ckpt := c.String("checkpoint-dir")
-	if ckpt == "" {
-		ckpt = filepath.Clean(c.String("out")) + ".ckpt"
-	}
-	job := &trainJob{
-		PolicyDir: c.String("policy"), RefDir: c.String("ref"), Data: c.String("data"), EvalData: c.String("eval-data"),
-		Out: c.String("out"), CheckpointDir: ckpt, RefCache: c.String("ref-cache"), LogPath: c.String("log"),
-		DataOpts:    dataset.Options{Format: dataset.Format(c.String("format")), SkipInvalid: c.Bool("skip-invalid")},
-		Tok:         score.Tokenization{MaxLength: c.Int("max-length"), MaxPromptLength: c.Int("max-prompt-length"), NoEOS: c.Bool("no-eos")},
-		BatchTokens: c.Int("batch-tokens"), Backend: c.String("backend"),
-		Run: train.RunOptions{Config: cfg, Epochs: c.Int("epochs"), MaxSteps: c.Int("max-steps"), Seed: c.Uint64("seed"),
-			EvalEvery: c.Int("eval-every"), SaveEvery: c.Int("save-every"), Resume: c.Bool("resume")},
-		Runtime: func() (*models.Runtime, error) { return openRuntime(c) },
-		Stdout:  c.App.Writer, Stderr: c.App.ErrWriter,
-	}
-	if job.RefCache == "" {
-		if dir, err := os.UserCacheDir(); err == nil {
-			job.RefCache = filepath.Join(dir, "dpokit", "ref-logps")
-		} else {
-			job.RefCache = filepath.Join(ckpt, "ref-logps")
+		var ce *train.ConfigError
+		if errors.As(err, &ce) && configFlags[ce.Field] != "" {
+			return cfg, usagef("--%s: %v", configFlags[ce.Field], ce.Err)
 		}
-		job.RefCache += string(filepath.Separator) // a directory: one file per key
+		return cfg, &UsageError{Err: err}
 	}
-	ctx, stop := signalContext()
-	defer stop()
-	return job.run(ctx)
+	return cfg, nil
 }
 
-// dataIdentity is what a reference cache and a checkpoint are keyed by.
-type dataIdentity struct {
-	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
-}
-
-func (j *trainJob) run(ctx context.Context) error {
-	start := time.Now()
-	if err := j.checkPaths(); err != nil {
-		return err
+// refCache is the reference log-prob cache: the --ref-cache file, else a
+// directory (one file per key) under the user cache dir, else beside the
+// output.
+func refCache(flag, out string) string {
+	if flag != "" {
+		return flag
 	}
-	policyDir, err := models.OpenDir(j.PolicyDir)
-	if err != nil {
-		return fmt.Errorf("policy: %w", err)
+	dir, err := os.UserCacheDir()
+	if err == nil {
+		dir = filepath.Join(dir, "dpokit", "ref-logps")
+	} else {
+		dir = filepath.Clean(out) + ".ckpt" + string(filepath.Separator) + "ref-logps"
 	}
-	tok, err := tokenize.Load(j.PolicyDir)
-	if err != nil {
-		return fmt.Errorf("policy tokenizer: %w", err)
+	if !strings.HasSuffix(dir, string(filepath.Separator)) {
+		dir += string(filepath.Separator)
 	}
-	refDir := policyDir
-	if j.RefDir != "" {
-		if refDir, err = models.OpenDir(j.RefDir); err != nil {
-			return fmt.Errorf("reference: %w", err)
-		}
-		refTok, err := tokenize.Load(j.RefDir)
-		if err != nil {
-			return fmt.Errorf("reference tokenizer: %w", err)
-		}
-		if refTok.Fingerprint() != tok.Fingerprint() {
-			return fmt.Errorf("policy %s and reference %s have different tokenizers: their log-probs are not comparable", j.PolicyDir, j.RefDir)
-		}
-		if refDir.Signature.Vocab != policyDir.Signature.Vocab {
-			return fmt.Errorf("policy vocabulary %d differs from reference vocabulary %d", policyDir.Signature.Vocab, refDir.Signature.Vocab)
-		}
-	}
-	tz := j.Tok
-	tz.Vocab = policyDir.Signature.Vocab
-	if n, ok := policyDir.ConfigInt("max_position_embeddings", "n_positions", "n_ctx"); ok {
-		tz.Context = n
-	}
-
-	// The policy first: a model the GoMLX path cannot train fails before
-	// any reference log-prob is computed. A merged decoder (If on
-	// use_cache_branch) has no gradient path; its unmerged sibling holds the
-	// same weights and graph.
-	onnxPath := policyDir.ONNX
-	if filepath.Base(onnxPath) == "decoder_model_merged.onnx" {
-		if sib := filepath.Join(filepath.Dir(onnxPath), "decoder_model.onnx"); fileExists(sib) {
-			fmt.Fprintf(j.Stderr, "note: training %s (the merged decoder's branches cannot be differentiated); the output holds it alone\n", sib)
-			onnxPath = sib
-		}
-	}
-	model, err := train.Load(onnxPath, train.LoadOptions{Backend: j.Backend})
-	if err != nil {
-		return err
-	}
-	for _, t := range model.Ties {
-		fmt.Fprintf(j.Stderr, "note: %s is an eval-mode export: initializer %s was shared by %d Identity copies; they are trained and written as separate initializers\n",
-			policyDir.ONNX, t.Initializer, len(t.Copies))
-	}
-
-	trainEx, trainID, err := j.examples(ctx, j.Data, tok, tz, refDir)
-	if err != nil {
-		return err
-	}
-	fp := map[string]any{"policy": fileSHA(onnxPath), "data": trainID}
-	if j.EvalData != "" {
-		evalEx, evalID, err := j.examples(ctx, j.EvalData, tok, tz, refDir)
-		if err != nil {
-			return err
-		}
-		j.Run.Eval = evalEx
-		fp["eval"] = evalID
-	}
-	j.Run.Train = trainEx
-	fpb, _ := json.Marshal(fp)
-	j.Run.Fingerprint = string(fpb)
-	j.Run.CheckpointDir = j.CheckpointDir
-	j.Run.Progress = j.Stderr
-
-	logw, closeLog, err := j.openLog()
-	if err != nil {
-		return err
-	}
-	defer closeLog()
-	enc := json.NewEncoder(logw)
-	j.Run.Log = func(r train.Record) error { return enc.Encode(r) }
-
-	fmt.Fprintf(j.Stderr, "training %s (%d parameters, GoMLX backend %s) on %d pairs, loss %s, β %g\n",
-		onnxPath, model.Parameters(), model.Backend(), len(trainEx), j.Run.Loss, j.Run.Beta)
-	res, err := train.Run(ctx, model, j.Run)
-	if err != nil {
-		if errors.Is(err, context.Canceled) && res != nil && res.Checkpoint != "" {
-			fmt.Fprintf(j.Stderr, "checkpoint of step %d: %s\n", res.Steps, res.Checkpoint)
-		}
-		return err
-	}
-	prov := map[string]any{
-		"generator": "dpokit train", "version": version(), "base_policy": dataIdentity{Path: abs(j.PolicyDir), SHA256: fileSHA(onnxPath)},
-		"reference": dataIdentity{Path: abs(refDir.Path), SHA256: fileSHA(refDir.ONNX)}, "data": trainID,
-		"config": res.Config, "epochs": j.Run.Epochs, "max_steps": j.Run.MaxSteps, "seed": j.Run.Seed,
-		"steps": res.Steps, "final": res.Last, "eval": res.Eval, "untied_initializers": model.Ties,
-		"tokenization": tz,
-	}
-	out, err := model.Export(j.PolicyDir, j.Out, prov)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	for _, s := range out.Skipped {
-		fmt.Fprintf(j.Stderr, "note: %s not copied (another ONNX file; its weights would be stale)\n", s)
-	}
-	fmt.Fprintf(j.Stderr, "trained %d steps in %s; wrote %s (%s, %d initializers updated); checkpoints in %s\n",
-		res.Steps, time.Since(start).Round(time.Second), j.Out, out.ONNX, out.Updated, j.CheckpointDir)
-	return nil
-}
-
-// checkPaths refuses, before any work, an output that exists or is an
-// input, and a checkpoint directory that does not fit --resume.
-func (j *trainJob) checkPaths() error {
-	if _, err := os.Stat(j.Out); err == nil {
-		return usagef("--out %s already exists (dpokit train never overwrites a model directory)", j.Out)
-	}
-	for _, in := range []string{j.PolicyDir, j.RefDir} {
-		if in != "" && abs(in) == abs(j.Out) {
-			return usagef("--out %s is an input model directory", j.Out)
-		}
-	}
-	_, err := train.LatestCheckpoint(j.CheckpointDir)
-	switch {
-	case j.Run.Resume && err != nil:
-		return fmt.Errorf("--resume: %w", err)
-	case !j.Run.Resume && err == nil:
-		return usagef("checkpoints of an earlier run are in %s: pass --resume to continue it, or delete it to start again", j.CheckpointDir)
-	}
-	return nil
-}
-
-// openLog opens the step log: stdout, or the --log file (cut back to the
-// resumed checkpoint's step, since those steps are run again).
-func (j *trainJob) openLog() (io.Writer, func(), error) {
-	if j.LogPath == "" {
-		return j.Stdout, func() {}, nil
-	}
-	if j.Run.Resume {
-		step, err := train.CheckpointStep(j.CheckpointDir)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := train.TrimLog(j.LogPath, step); err != nil {
-			return nil, nil, err
-		}
-	} else if _, err := os.Stat(j.LogPath); err == nil {
-		if err := os.Remove(j.LogPath); err != nil {
-			return nil, nil, err
-		}
-	}
-	f, err := os.OpenFile(j.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, nil, err
-	}
-	return f, func() { f.Close() }, nil
-}
-
-// examples reads and tokenizes a data file and attaches the reference
-// log-probs (from the cache, or computed with ONNX Runtime and cached).
-func (j *trainJob) examples(ctx context.Context, path string, tok *tokenize.Tokenizer, tz score.Tokenization, refDir *models.Dir) ([]train.Example, dataIdentity, error) {
-	id := dataIdentity{Path: abs(path)}
-	pairs, skipped, err := dataset.ReadPairs(path, j.DataOpts)
-	if err != nil {
-		return nil, id, err
-	}
-	for _, s := range skipped {
-		fmt.Fprintf(j.Stderr, "skipped %s line %d (id %s): %s\n", path, s.Line, s.ID, s.Reason)
-	}
-	var enc []score.Encoded
-	for i, p := range pairs {
-		e, err := tz.Encode(tok, p, i)
-		if err != nil {
-			var re *dataset.RecordError
-			if errors.As(err, &re) {
-				re.File = path
-			}
-			if !j.DataOpts.SkipInvalid {
-				return nil, id, err
-			}
-			fmt.Fprintf(j.Stderr, "skipped %s line %d (id %s): %v\n", path, p.Line, p.ID, err)
-			continue
-		}
-		enc = append(enc, e)
-	}
-	if len(enc) == 0 {
-		return nil, id, fmt.Errorf("%s: no pairs to train on", path)
-	}
-	if id.SHA256, _, err = dataset.Identity(path); err != nil {
-		return nil, id, err
-	}
-	exs := make([]train.Example, len(enc))
-	for i, e := range enc {
-		exs[i] = train.Example{Index: e.Index, ID: e.ID, Prompt: e.Prompt, Chosen: e.Chosen, Rejected: e.Rejected}
-	}
-	if !j.Run.Loss.NeedsReference() && j.RefDir == "" {
-		return exs, id, nil // SFT without a reference: rewards are β·log π
-	}
-	recs, err := j.refLogps(ctx, refDir, id, enc, tz)
-	if err != nil {
-		return nil, id, err
-	}
-	for i, r := range recs {
-		exs[i].RefChosen, exs[i].RefRejected = r.Chosen, r.Rejected
-	}
-	return exs, id, nil
-}
-
-// refLogps returns the reference log-probs of the encoded pairs, in their
-// order: read from the cache when it matches, otherwise computed by the
-// score code path on ONNX Runtime and cached.
-func (j *trainJob) refLogps(ctx context.Context, refDir *models.Dir, data dataIdentity, enc []score.Encoded, tz score.Tokenization) ([]train.RefRecord, error) {
-	settings, _ := json.Marshal(map[string]any{"tokenization": tz, "format": j.DataOpts.Format, "skip_invalid": j.DataOpts.SkipInvalid})
-	h := train.RefHeader{RefSHA256: fileSHA(refDir.ONNX), DataSHA256: data.SHA256, Tokenization: settings, Pairs: len(enc)}
-	path := j.RefCache
-	if path == "" || path[len(path)-1] == filepath.Separator {
-		key, _ := json.Marshal(h)
-		sum := sha256.Sum256(key)
-		path = filepath.Join(path, hex.EncodeToString(sum[:16])+".jsonl")
-	}
-	recs, err := train.ReadRefLogps(path, h)
-	if err == nil && refsMatch(recs, enc) {
-		fmt.Fprintf(j.Stderr, "reference log-probs: %s (cached)\n", path)
-		return recs, nil
-	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, train.ErrStaleRefs) {
-		fmt.Fprintf(j.Stderr, "note: recomputing reference log-probs: %v\n", err)
-	}
-	rt, err := j.Runtime()
-	if err != nil {
-		return nil, err
-	}
-	defer rt.Close()
-	m, err := rt.Load(refDir)
-	if err != nil {
-		return nil, err
-	}
-	defer m.Close()
-	sharing := score.Sharing(score.Options{}, refDir, nil)
-	plan := score.Plan(enc, score.Options{BatchTokens: j.BatchTokens}, sharing)
-	byIndex := make(map[int]train.RefRecord, len(enc))
-	bar := progress.New(j.Stderr, "reference log-probs", "pairs", len(enc))
-	for _, batch := range plan {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		c, r, err := score.ResponseLogps(m, batch, sharing)
-		if err != nil {
-			return nil, fmt.Errorf("reference %s: %w", refDir.Path, err)
-		}
-		for i, e := range batch {
-			byIndex[e.Index] = train.RefRecord{Index: e.Index, ID: e.ID, Chosen: c[i], Rejected: r[i], ChosenTokens: len(e.Chosen), RejectedTokens: len(e.Rejected)}
-		}
-		bar.Add(len(batch))
-	}
-	bar.Finish()
-	recs = make([]train.RefRecord, len(enc))
-	for i, e := range enc {
-		recs[i] = byIndex[e.Index]
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	if err := train.WriteRefLogps(path, h, recs); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(j.Stderr, "reference log-probs: %s (computed with ONNX Runtime)\n", path)
-	return recs, nil
-}
-
-// refsMatch checks that cached records line up with the encoded pairs.
-func refsMatch(recs []train.RefRecord, enc []score.Encoded) bool {
-	if len(recs) != len(enc) {
-		return false
-	}
-	for i, e := range enc {
-		r := recs[i]
-		if r.Index != e.Index || r.ID != e.ID || r.ChosenTokens != len(e.Chosen) || r.RejectedTokens != len(e.Rejected) {
-			return false
-		}
-	}
-	return true
-}
-
-func fileSHA(path string) string {
-	s, _, err := dataset.Identity(path)
-	if err != nil {
-		return ""
-	}
-	return s
-}
-
-func abs(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
-	return a
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
+	return dir
 }

@@ -1,17 +1,91 @@
-// Package fsutil writes files atomically and keeps append-only journals
-// that survive a crash (kill -9 included) without a torn record being read
-// back as data.
+// Package fsutil writes files atomically, keeps append-only journals that
+// survive a crash (kill -9 included) without a torn record being read back
+// as data, hashes files by content, and refuses outputs that alias inputs.
 package fsutil
 
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
 )
+
+// HashFile returns the SHA-256 (hex) and size in bytes of the file at
+// path, as stored (before any gzip is undone). A file hashed before in
+// this process, unchanged since (same device, inode, size and
+// modification time), is not read again.
+func HashFile(path string) (sha256hex string, size int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err // *PathError names the file
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	key := hashKey{size: st.Size(), mtime: st.ModTime().UnixNano()}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		key.dev, key.ino = uint64(sys.Dev), sys.Ino
+	}
+	if sum, ok := hashes.Load(key); ok && key.ino != 0 {
+		return sum.(string), st.Size(), nil
+	}
+	h := sha256.New()
+	size, err = io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("hash %s: %w", path, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if size == key.size {
+		hashes.Store(key, sum)
+	}
+	return sum, size, nil
+}
+
+type hashKey struct {
+	dev, ino    uint64
+	size, mtime int64
+}
+
+var hashes sync.Map // hashKey -> hex SHA-256
+
+// ReadLines calls fn with each non-blank line of the file at path (without
+// its newline) and its 1-based line number, stopping at fn's first error.
+func ReadLines(path string, fn func(line int, b []byte) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return EachLine(f, path, fn)
+}
+
+// EachLine is ReadLines over a reader; name is what errors call it.
+func EachLine(rd io.Reader, name string, fn func(line int, b []byte) error) error {
+	r := bufio.NewReaderSize(rd, 1<<16)
+	for line := 1; ; line++ {
+		b, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(b)) > 0 {
+			if ferr := fn(line, bytes.TrimSuffix(b, []byte("\n"))); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+	}
+}
 
 // WriteFile writes path atomically: fill writes a temporary file in the same
 // directory, which is synced and renamed over path only when fill succeeds.

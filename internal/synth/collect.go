@@ -15,7 +15,7 @@ import (
 
 	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/report"
-	"github.com/dpokit/dpokit/score"
+	"github.com/dpokit/dpokit/results"
 )
 
 // cmdBestOfFile writes, from a best-of-N file ranked by the true reward
@@ -56,25 +56,6 @@ func bestOf(s sampleLine, n int) int {
 		}
 	}
 	return best
-}
-
-func meanSE(x []float64) (float64, float64) {
-	if len(x) == 0 {
-		return 0, 0
-	}
-	m := 0.0
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	if len(x) < 2 {
-		return m, 0
-	}
-	ss := 0.0
-	for _, v := range x {
-		ss += (v - m) * (v - m)
-	}
-	return m, math.Sqrt(ss/float64(len(x)-1)) / math.Sqrt(float64(len(x)))
 }
 
 func rewards(lines []sampleLine) []float64 {
@@ -154,8 +135,8 @@ func cmdCollect(args []string) error {
 		return err
 	}
 	e.Reference.RewardSamples = rewards(refSamples)
-	e.Reference.RewardMean, e.Reference.RewardSE = meanSE(e.Reference.RewardSamples)
-	if e.Reference.Model, err = score.Identify(filepath.Join(at("ref"), "model.onnx")); err != nil {
+	e.Reference.RewardMean, e.Reference.RewardSE = results.MeanStdErr(e.Reference.RewardSamples)
+	if e.Reference.Model, err = results.Identify(filepath.Join(at("ref"), "model.onnx")); err != nil {
 		return err
 	}
 	bon, err := readSamples(at("bon.jsonl"))
@@ -174,7 +155,7 @@ func cmdCollect(args []string) error {
 			}
 			row.RewardSamples = append(row.RewardSamples, Reward(s.Prompt+s.Completions[bestOf(s, n)].Text))
 		}
-		row.RewardMean, row.RewardSE = meanSE(row.RewardSamples)
+		row.RewardMean, row.RewardSE = results.MeanStdErr(row.RewardSamples)
 		e.BestOfN = append(e.BestOfN, row)
 	}
 	for _, pb := range strings.Split(*policies, ",") {
@@ -184,7 +165,7 @@ func cmdCollect(args []string) error {
 			return fmt.Errorf("--policies: %q is not NAME=BETA", pb)
 		}
 		p := report.Policy{Name: name, Beta: beta, Loss: "sigmoid"}
-		id, err := score.Identify(filepath.Join(at(name), "model.onnx"))
+		id, err := results.Identify(filepath.Join(at(name), "model.onnx"))
 		if err != nil {
 			return err
 		}
@@ -194,7 +175,7 @@ func cmdCollect(args []string) error {
 			return err
 		}
 		p.RewardSamples = rewards(samples)
-		p.RewardMean, p.RewardSE = meanSE(p.RewardSamples)
+		p.RewardMean, p.RewardSE = results.MeanStdErr(p.RewardSamples)
 		var kl []float64
 		for _, s := range samples {
 			for _, c := range s.Completions {
@@ -204,14 +185,14 @@ func cmdCollect(args []string) error {
 				kl = append(kl, c.Logp-*c.RefLogp)
 			}
 		}
-		p.KLMean, p.KLSE = meanSE(kl)
-		var held score.Summary
+		p.KLMean, p.KLSE = results.MeanStdErr(kl)
+		var held results.Summary
 		if err := readJSON(at(name+"_heldout.json"), &held); err != nil {
 			return err
 		}
 		p.HeldoutAccuracy, p.HeldoutAccuracySE = held.Accuracy, held.AccuracyStdErr
 		for file, into := range map[string]**report.Rate{"_wr_ref.json": &p.WinRateVsRef, "_wr_bon.json": &p.WinRateVsBestOfN} {
-			var w score.WinRate
+			var w results.WinRate
 			if err := readJSON(at(name+file), &w); err != nil {
 				return err
 			}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/dpokit/dpokit/internal/onnxbuild"
+	"github.com/dpokit/dpokit/internal/onnxproto"
 )
 
 // TokenWeights gives, per token id of the task's vocabulary, its sentiment
@@ -49,21 +49,21 @@ func RewardOfTokens(tokens []string) float64 {
 func WriteRewardModel(dir string) error {
 	sentiment, starts := TokenWeights()
 	V := len(sentiment)
-	g := onnxbuild.New("synthetic_true_reward")
-	g.Input("input_ids", onnxbuild.Int64, "batch_size", "sequence_length")
-	g.Input("attention_mask", onnxbuild.Int64, "batch_size", "sequence_length")
-	g.Output("logits", onnxbuild.Float, "batch_size", 1)
+	g := onnxproto.NewBuilder("synthetic_true_reward")
+	g.Input("input_ids", onnxproto.Int64, "batch_size", "sequence_length")
+	g.Input("attention_mask", onnxproto.Int64, "batch_size", "sequence_length")
+	g.Output("logits", onnxproto.Float, "batch_size", 1)
 	g.Floats("sentiment", []int{V}, sentiment)
 	g.Floats("starts", []int{V}, starts)
 	g.Int64s("axes", []int{1}, []int64{1})
 	g.Floats("one", nil, []float32{1})
-	g.Node("Cast", []string{"attention_mask"}, []string{"mask"}, onnxbuild.Int("to", onnxbuild.Float))
+	g.Node("Cast", []string{"attention_mask"}, []string{"mask"}, onnxproto.IntAttr("to", onnxproto.Float))
 	g.Node("Gather", []string{"sentiment", "input_ids"}, []string{"tok_sent"})
 	g.Node("Gather", []string{"starts", "input_ids"}, []string{"tok_start"})
 	g.Node("Mul", []string{"tok_sent", "mask"}, []string{"sent_m"})
 	g.Node("Mul", []string{"tok_start", "mask"}, []string{"start_m"})
-	g.Node("ReduceSum", []string{"sent_m", "axes"}, []string{"sent_sum"}, onnxbuild.Int("keepdims", 1))
-	g.Node("ReduceSum", []string{"start_m", "axes"}, []string{"words"}, onnxbuild.Int("keepdims", 1))
+	g.Node("ReduceSum", []string{"sent_m", "axes"}, []string{"sent_sum"}, onnxproto.IntAttr("keepdims", 1))
+	g.Node("ReduceSum", []string{"start_m", "axes"}, []string{"words"}, onnxproto.IntAttr("keepdims", 1))
 	g.Node("Max", []string{"words", "one"}, []string{"words1"})
 	g.Node("Div", []string{"sent_sum", "words1"}, []string{"logits"})
 	if err := os.MkdirAll(dir, 0o755); err != nil {

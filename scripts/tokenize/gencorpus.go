@@ -9,7 +9,7 @@
 //
 // Each entry has a "kind" and either "text" (valid UTF-8) or "b64" (raw bytes
 // that are not valid UTF-8, base64-encoded). JSON strings cannot carry invalid
-// UTF-8, and neither can JavaScript strings: golden.mjs decodes "b64" with a
+// UTF-8, and neither can JavaScript strings: reference.mjs decodes "b64" with a
 // TextDecoder (invalid bytes become U+FFFD), which the Go side must match.
 package main
 

@@ -1,0 +1,255 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/resume"
+	"github.com/dpokit/dpokit/modeldir"
+	"github.com/dpokit/dpokit/tokenize"
+)
+
+// Job is one `dpokit train` run: prepare the data (reference log-probs
+// through Reference), train, and export a model directory.
+type Job struct {
+	PolicyDir string
+	RefDir    string // "" means the starting policy
+	Data      string
+	EvalData  string // optional
+	Out       string // model directory to write; must not exist
+	// CheckpointDir holds the checkpoints (default Out + ".ckpt").
+	CheckpointDir string
+	LogPath       string // step log (JSON Lines); "" writes it to Stdout
+	Prep
+	Backend   string // GoMLX backend ("" for pure Go)
+	Run       RunOptions
+	Reference Reference
+	Generator string // names the program in the output's provenance
+	Stdout    io.Writer
+	Stderr    io.Writer // progress lines
+}
+
+// prepared is what the job trains on.
+type prepared struct {
+	policy, ref *modeldir.Dir
+	onnx        string // the ONNX file trained
+	model       *Model
+	identity    *resume.Key
+	train       DataIdentity
+}
+
+// Do runs the job and returns what the export wrote.
+func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
+	start := time.Now()
+	if j.CheckpointDir == "" {
+		j.CheckpointDir = filepath.Clean(j.Out) + ".ckpt"
+	}
+	if err := j.checkPaths(); err != nil {
+		return nil, err
+	}
+	in, err := j.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	logw, closeLog, err := j.openLog()
+	if err != nil {
+		return nil, err
+	}
+	res, err := j.train(ctx, in, logw)
+	if err = errors.Join(err, closeLog()); err != nil {
+		return nil, err
+	}
+	out, err := in.model.Export(j.PolicyDir, j.Out, j.provenance(in, res))
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	for _, s := range out.Skipped {
+		slog.Info("not copied (another ONNX file; its weights would be stale)", "file", s)
+	}
+	slog.Info("trained", "steps", res.Steps, "time", time.Since(start).Round(time.Second), "out", j.Out,
+		"onnx", out.ONNX, "initializers_updated", out.Updated, "checkpoints", j.CheckpointDir)
+	return out, nil
+}
+
+// checkPaths refuses, before any work, an output that exists or is an
+// input, and a checkpoint directory that does not fit Resume.
+func (j *Job) checkPaths() error {
+	if _, err := os.Stat(j.Out); err == nil {
+		return fmt.Errorf("--out %s already exists (dpokit train never overwrites a model directory)", j.Out)
+	}
+	ins := []fsutil.Path{{Flag: "--data", Path: j.Data}, {Flag: "--eval-data", Path: j.EvalData},
+		{Flag: "--policy", Path: j.PolicyDir}, {Flag: "--ref", Path: j.RefDir}}
+	for flag, dir := range map[string]string{"--policy": j.PolicyDir, "--ref": j.RefDir} {
+		if d, err := modeldir.Open(dir); err == nil {
+			ins = append(ins, fsutil.Named(flag, d.Files()...)...)
+		}
+	}
+	outs := []fsutil.Path{{Flag: "--out", Path: j.Out}, {Flag: "--checkpoint-dir", Path: j.CheckpointDir}, {Flag: "--log", Path: j.LogPath}}
+	if c := j.RefCache; c != "" && !os.IsPathSeparator(c[len(c)-1]) {
+		outs = append(outs, fsutil.Path{Flag: "--ref-cache", Path: c})
+	}
+	if err := fsutil.CheckAliases(ins, outs); err != nil {
+		return err
+	}
+	_, err := LatestCheckpoint(j.CheckpointDir)
+	switch {
+	case j.Run.Resume && err != nil:
+		return fmt.Errorf("--resume: %w", err)
+	case !j.Run.Resume && err == nil:
+		return fmt.Errorf("checkpoints of an earlier run are in %s: pass --resume to continue it, or delete it to start again", j.CheckpointDir)
+	}
+	return nil
+}
+
+// prepare opens the models, imports the policy into GoMLX and makes the
+// examples. The policy comes first: a model the GoMLX path cannot train
+// fails before any reference log-prob is computed.
+func (j *Job) prepare(ctx context.Context) (*prepared, error) {
+	in := &prepared{}
+	var tok *tokenize.Tokenizer
+	var err error
+	if in.policy, in.ref, tok, err = modeldir.OpenPair(j.PolicyDir, j.RefDir); err != nil {
+		return nil, err
+	}
+	if in.ref == nil {
+		in.ref = in.policy // the reference defaults to the starting policy
+	}
+	p := j.Prep
+	p.Pair = p.Pair.ForModel(in.policy.Signature.Vocab, in.policy.Context())
+	p.NoReference = !j.Run.Loss.NeedsReference() && j.RefDir == ""
+	if in.identity, err = j.identity(in, p); err != nil {
+		return nil, err
+	}
+	if j.Run.Resume {
+		if err := CheckIdentity(j.CheckpointDir, in.identity); err != nil {
+			return nil, err
+		}
+	}
+	in.onnx = trainable(in.policy)
+	if in.model, err = Load(in.onnx, LoadOptions{Backend: j.Backend, Signature: &in.policy.Signature}); err != nil {
+		return nil, err
+	}
+	for _, t := range in.model.Ties {
+		slog.Info("eval-mode export: initializer shared by Identity copies; they are trained and written as separate initializers",
+			"onnx", in.onnx, "initializer", t.Initializer, "copies", len(t.Copies))
+	}
+	if j.Run.Train, err = j.examples(ctx, p, j.Data, tok, in.ref); err != nil {
+		return nil, err
+	}
+	if j.EvalData != "" {
+		if j.Run.Eval, err = j.examples(ctx, p, j.EvalData, tok, in.ref); err != nil {
+			return nil, err
+		}
+	}
+	in.train = DataIdentity{Path: abs(j.Data), SHA256: in.identity.Hash("data")}
+	return in, nil
+}
+
+func (j *Job) examples(ctx context.Context, p Prep, path string, tok *tokenize.Tokenizer, ref *modeldir.Dir) ([]Example, error) {
+	exs, counts, err := p.Examples(ctx, path, tok, ref, j.Reference)
+	if err == nil && counts.Truncated > 0 {
+		slog.Warn("pairs truncated to fit --max-length/--max-prompt-length", "file", path, "truncated", counts.Truncated,
+			"left_with_equal_responses", counts.TruncatedToEqual)
+	}
+	return exs, err
+}
+
+// identity names the run's inputs by content for its checkpoints: the
+// models, the data and every setting of the data preparation (Run adds
+// the hyperparameters).
+func (j *Job) identity(in *prepared, p Prep) (*resume.Key, error) {
+	k := resume.New("train")
+	errs := []error{k.Model("policy", in.policy), k.Model("ref", in.ref), k.File("data", j.Data),
+		k.Option("format", p.DataOpts.Format), k.Option("skip-invalid", p.DataOpts.SkipInvalid),
+		k.Option("max-length", p.Pair.MaxLength), k.Option("max-prompt-length", p.Pair.MaxPromptLength),
+		k.Option("no-eos", p.Pair.NoEOS), k.Option("uses-reference", !p.NoReference), k.Option("backend", j.Backend)}
+	if j.EvalData != "" {
+		errs = append(errs, k.File("eval-data", j.EvalData))
+	}
+	return k, errors.Join(errs...)
+}
+
+// train runs the steps, logging each record to logw.
+func (j *Job) train(ctx context.Context, in *prepared, logw io.Writer) (*Result, error) {
+	j.Run.Identity = in.identity
+	j.Run.CheckpointDir = j.CheckpointDir
+	j.Run.Progress = j.Stderr
+	enc := json.NewEncoder(logw)
+	j.Run.Log = func(r Record) error { return enc.Encode(r) }
+	slog.Info("training", "onnx", in.onnx, "parameters", in.model.Parameters(), "backend", in.model.Backend(),
+		"pairs", len(j.Run.Train), "loss", j.Run.Loss, "beta", j.Run.Beta)
+	res, err := Run(ctx, in.model, j.Run)
+	if err != nil && errors.Is(err, context.Canceled) && res != nil && res.Checkpoint != "" {
+		slog.Info("interrupted; checkpoint kept", "step", res.Steps, "checkpoint", res.Checkpoint)
+	}
+	return res, err
+}
+
+func (j *Job) provenance(in *prepared, res *Result) map[string]any {
+	return map[string]any{
+		"generator": j.Generator, "base_policy": DataIdentity{Path: abs(j.PolicyDir), SHA256: in.identity.Hash("policy")},
+		"reference": DataIdentity{Path: abs(in.ref.Path), SHA256: in.identity.Hash("ref")}, "data": in.train,
+		"config": res.Config, "epochs": j.Run.Epochs, "max_steps": j.Run.MaxSteps, "seed": j.Run.Seed,
+		"steps": res.Steps, "final": res.Last, "eval": res.Eval, "untied_initializers": in.model.Ties,
+		"tokenization": j.Pair.ForModel(in.policy.Signature.Vocab, in.policy.Context()), "identity": json.RawMessage(in.identity.Encode()),
+	}
+}
+
+// openLog opens the step log: Stdout, or the LogPath file (cut back to the
+// resumed checkpoint's step, since those steps are run again).
+func (j *Job) openLog() (io.Writer, func() error, error) {
+	if j.LogPath == "" {
+		return j.Stdout, func() error { return nil }, nil
+	}
+	if j.Run.Resume {
+		step, err := CheckpointStep(j.CheckpointDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := TrimLog(j.LogPath, step); err != nil {
+			return nil, nil, err
+		}
+	} else if err := os.Remove(j.LogPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(j.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() error {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("step log %s: %w", j.LogPath, err)
+		}
+		return nil
+	}, nil
+}
+
+// trainable is the ONNX file to train: a merged decoder (If on
+// use_cache_branch) has no gradient path; its unmerged sibling holds the
+// same weights and graph.
+func trainable(d *modeldir.Dir) string {
+	if filepath.Base(d.ONNX) != "decoder_model_merged.onnx" {
+		return d.ONNX
+	}
+	sib := filepath.Join(filepath.Dir(d.ONNX), "decoder_model.onnx")
+	if st, err := os.Stat(sib); err != nil || !st.Mode().IsRegular() {
+		return d.ONNX
+	}
+	slog.Info("training the unmerged decoder (the merged decoder's branches cannot be differentiated); the output holds it alone", "onnx", sib)
+	return sib
+}
+
+func abs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
