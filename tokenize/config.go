@@ -18,9 +18,6 @@ type tokenizerFile struct {
 		Content string `json:"content"`
 		Special bool   `json:"special"`
 	} `json:"added_tokens"`
-	Model struct {
-		Vocab json.RawMessage `json:"vocab"`
-	} `json:"model"`
 	PostProcessor json.RawMessage `json:"post_processor"`
 }
 
@@ -136,28 +133,18 @@ func readOptionalJSON(path string, v any) (bool, error) {
 
 // initVocab builds the id → token table from the model vocabulary and the added tokens.
 func (t *Tokenizer) initVocab(f *tokenizerFile) error {
-	vocab := map[string]int{}
-	if len(f.Model.Vocab) > 0 && f.Model.Vocab[0] == '{' {
-		if err := json.Unmarshal(f.Model.Vocab, &vocab); err != nil {
-			return fmt.Errorf("model vocab: %w", err)
-		}
-	} else if len(f.Model.Vocab) > 0 {
-		// Unigram: a list of [token, score]; the id is the position.
-		var list [][2]any
-		if err := json.Unmarshal(f.Model.Vocab, &list); err != nil {
-			return fmt.Errorf("model vocab: %w", err)
-		}
-		for i, e := range list {
-			s, _ := e[0].(string)
-			vocab[s] = i
-		}
-	}
+	vocab := t.tk.GetModel().GetVocab()
 	size := 0
 	for _, id := range vocab {
 		size = max(size, id+1)
 	}
-	for _, a := range f.AddedTokens {
-		size = max(size, a.ID+1)
+	// The ids the engine gave the added tokens, as Hugging Face gives them
+	// (the file's ids are not used; see the engine's AddTokensWithIDs).
+	for i, a := range f.AddedTokens {
+		if id, ok := t.tk.TokenToId(a.Content); ok && a.Content != "" {
+			f.AddedTokens[i].ID = id
+		}
+		size = max(size, f.AddedTokens[i].ID+1)
 	}
 	t.vocabSize = size
 	t.idToToken = make([]string, size)
@@ -172,7 +159,11 @@ func (t *Tokenizer) initVocab(f *tokenizerFile) error {
 		if a.ID < 0 {
 			return fmt.Errorf("added token %q: negative id %d", a.Content, a.ID)
 		}
+		// A token matched on normalized text is named by its normalized form.
 		t.idToToken[a.ID] = a.Content
+		if s, ok := t.tk.IdToToken(a.ID); ok {
+			t.idToToken[a.ID] = s
+		}
 		t.special[a.ID] = a.Special
 	}
 	return nil

@@ -17,50 +17,58 @@
 // # Engine
 //
 // The engine is github.com/sugarme/tokenizer v0.3.0. As published it does not
-// reproduce Hugging Face on either tokenizer family dpokit tests (GPT-2
-// byte-level BPE; SentencePiece-style Llama BPE with byte fallback), and the
-// causes sit inside its components, so dpokit uses a patched copy in
-// third_party/sugarme-tokenizer (a replace in go.mod) rather than a wrapper
-// that would have to replace most of the engine around it. The copy keeps the
-// upstream license; its NOTES.md lists every change. The parity bugs found:
+// reproduce Hugging Face on the families dpokit tests and cannot load most of
+// today's tokenizers, and the causes sit inside its components, so dpokit
+// uses a patched copy in third_party/sugarme-tokenizer (a replace in go.mod)
+// rather than a wrapper that would have to replace most of the engine around
+// it. The copy keeps the upstream license; its NOTES.md lists every change.
+// The main ones:
 //
-//   - The GPT-2 split pattern needs a lookahead (\s+(?!\S)) that Go's regexp
-//     lacks; upstream dropped the whitespace alternatives, so "\n\nHuman:"
-//     split as "\n\n"+"Human" and "  hi" as "  "+"hi". The pattern is now
-//     implemented by hand with backtracking semantics.
-//   - The BPE merge queue broke ties between equal-rank pairs with an unset
-//     timestamp, so repeated characters ("Uhhh", "N****", "......", " 2000")
-//     merged in arbitrary order; Hugging Face merges the leftmost first.
-//   - byte_fallback, fuse_unk and ignore_merges were ignored (Llama byte
-//     tokens <0x..> never appeared).
-//   - Added tokens got ids by position instead of those in tokenizer.json,
-//     were matched by a regexp set with a broken overlap rule, stripped at most
-//     one ASCII space for lstrip/rstrip, and were dropped altogether by the
-//     pipeline as soon as a pre-tokenizer normalized ("a<|endoftext|>b" lost
-//     50256).
-//   - Prepend of an empty piece crashed the normalizer sequence; Metaspace
-//     replaced every whitespace character instead of the space; the byte-level
-//     decoder returned invalid UTF-8; ByteFallback and Strip decoders panicked
-//     on some tokens.
+//   - Split pre-tokenizers follow Oniguruma, the regex engine of the Rust
+//     library: the patterns of GPT-2, Llama-3, Qwen2/3, GPT-4o/gpt-oss
+//     (o200k) and DeepSeek-V3, which need lookahead (\s+(?!\S)) that Go's
+//     regexp lacks, run on hand-written scanners with backtracking semantics;
+//     any other pattern runs on github.com/dlclark/regexp2. All split
+//     behaviours and invert work.
+//   - BPE merges the leftmost of equal-rank pairs first (upstream: arbitrary);
+//     byte_fallback, fuse_unk and ignore_merges are honoured.
+//   - Added tokens keep their ids, match leftmost-longest, and honour lstrip,
+//     rstrip (Unicode White_Space, as Rust), single_word and normalized.
+//   - NFC/NFKC compose on every path; Prepend, Replace, Metaspace, the
+//     byte-level and byte-fallback decoders were fixed.
+//   - Loading walks tokenizer.json once (encoding/json decoded it into
+//     interface values: 5–10 s for a 262k-token vocabulary).
 //
 // Encoding runs the engine's EncodeIDs, a string-level form of its pipeline
 // added by the patch (same ids, no offset bookkeeping, 20–30 times faster than
-// its Encode). Tokenizers whose components lack that form fall back to the
-// engine's Encode. The reference is Hugging Face's own JavaScript
-// implementation (@huggingface/tokenizers): scripts/tokenize/golden.mjs writes
-// its ids and decoded texts for 2,400 texts into testdata/tokenize, and the
-// tests require both engine paths to match them exactly. Where the JavaScript
-// and Rust implementations differ (U+0085 and U+FEFF as whitespace,
-// single_word, Metaspace split, ByteFallback's replacement of invalid bytes),
-// the engine's NOTES.md says which one it follows.
+// its Encode); [Tokenizer.EncodeOffsets] runs the offset-tracking Encode.
+// Tokenizers whose components lack the string form fall back to the engine's
+// Encode.
+//
+// # Parity
+//
+// The reference is Hugging Face's Rust library, the one transformers runs,
+// through its Node binding (npm tokenizers@0.23.2, fetched with the real
+// tokenizer files by scripts/fetch/tokenizers.sh). scripts/tokenize/reference.mjs
+// writes its ids without and with special tokens and its decodings for the
+// 3,600 texts of testdata/tokenize/corpus.json.gz — prose, dialogue, code,
+// CJK, digit groups, contractions in capitals, whitespace runs, emoji,
+// control characters, invalid UTF-8, and the families' special tokens inside
+// text. The tests require exact equality on both engine paths for GPT-2 and a
+// Llama/SentencePiece BPE (goldens committed in testdata/tokenize) and for
+// Qwen3, Llama-3, Llama-3.1, Gemma-3, Gemma-2, DeepSeek-V3, GPT-4o, gpt-oss and
+// Llama-2, whose files cannot be committed: their goldens are generated into
+// .cache/tokenize-golden, named by a hash of the script, the corpus and the
+// tokenizer files, when missing (this needs node and npm; the tests fail
+// saying so when they are absent).
 //
 // # Invalid UTF-8
 //
-// Hugging Face tokenizers take Unicode strings, and JavaScript strings cannot
-// hold invalid UTF-8. Encode therefore first replaces each maximal invalid
+// Hugging Face tokenizers take Unicode strings (Rust's str, JavaScript
+// strings), which cannot hold invalid UTF-8. Encode therefore first replaces each maximal invalid
 // byte subsequence with U+FFFD, exactly as a JavaScript TextDecoder (or Rust's
 // String::from_utf8_lossy) does; the corpus holds such texts as base64 and
-// golden.mjs decodes them with a TextDecoder. Decode returns valid UTF-8.
+// reference.mjs decodes them with a TextDecoder. Decode returns valid UTF-8.
 //
 // # BOS and EOS
 //
@@ -126,11 +134,13 @@
 //
 // # Performance
 //
-// bash scripts/tokenize/bench.sh measures Encode in a loop, EncodeBatch on all
-// cores and the JavaScript tokenizer on the same corpus in one run. On a
-// 2-core machine Encode ran at 16 million tokens/s on GPT-2 and 2.9 million on
-// Llama, 22 and 9 times the JavaScript baseline measured beside it, and
-// EncodeBatch 1.5 and 1.75 times Encode. Both sides run warm: each keeps a BPE
-// cache of words (up to 10,000, of under 256 bytes); readers of the Go cache
-// take no lock.
+// bash scripts/tokenize/bench.sh (part of make bench) measures load time and
+// single-threaded encode throughput for every family beside the Rust library
+// in the same run; the README holds its table. Large vocabularies load in one
+// pass over tokenizer.json; the fingerprint is computed in the background
+// ([Tokenizer.Fingerprint] waits for it). Encode keeps a BPE cache of words
+// (up to 10,000, of under 256 bytes; readers take no lock), and
+// SentencePiece-style texts (Llama-2, Gemma), which have no pre-tokenizer, are
+// cut at boundaries that no vocabulary token spans so that the cache applies
+// to their pieces.
 package tokenize

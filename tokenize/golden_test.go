@@ -14,11 +14,18 @@ import (
 	"github.com/sugarme/tokenizer/util"
 )
 
-// The goldens are written by scripts/tokenize/golden.mjs with Hugging Face's
-// own JavaScript implementation; the corpus by scripts/tokenize/gencorpus.go.
+// The goldens are written by scripts/tokenize/reference.mjs with Hugging
+// Face's Rust library (npm tokenizers); the corpus by
+// scripts/tokenize/gencorpus.go.
 const testdata = "../testdata/tokenize"
 
+// families have their tokenizer files and goldens committed in testdata.
 var families = []string{"gpt2", "llama-sp"}
+
+// downloadedFamilies are the real tokenizers that scripts/fetch/tokenizers.sh
+// fetches into .cache/tokenizers; their goldens are generated into
+// .cache/tokenize-golden by the tests (see golden_cache_test.go).
+var downloadedFamilies = []string{"qwen3", "llama3", "llama3_1", "gemma3", "gemma2", "deepseek_v3", "gpt4o", "gptoss", "llama2"}
 
 type corpusEntry struct {
 	Kind string  `json:"kind"`
@@ -30,6 +37,12 @@ type corpusEntry struct {
 type corpusText struct {
 	kind string
 	raw  string
+}
+
+type goldenFile struct {
+	CorpusSHA256    string         `json:"corpus_sha256"`
+	TokenizerSHA256 string         `json:"tokenizer_sha256"`
+	Records         []goldenRecord `json:"records"`
 }
 
 type goldenRecord struct {
@@ -105,24 +118,35 @@ func loadCorpus(t testing.TB) []corpusText {
 	return c
 }
 
+// loadGolden reads the goldens of family, generating them first for a
+// downloaded family, and checks that they were made from this corpus and
+// tokenizer.
 func loadGolden(t testing.TB, family string) []goldenRecord {
 	t.Helper()
-	var g struct {
-		Family  string         `json:"family"`
-		Records []goldenRecord `json:"records"`
+	path := filepath.Join(testdata, "golden-"+family+".json.gz")
+	if !slices.Contains(families, family) {
+		path = cachedGolden(t, family)
 	}
-	readGzipJSON(t, filepath.Join(testdata, "golden-"+family+".json.gz"), &g)
+	var g goldenFile
+	readGzipJSON(t, path, &g)
+	if want := fileSHA256(t, filepath.Join(testdata, "corpus.json.gz")); g.CorpusSHA256 != want {
+		t.Fatalf("%s was made from another corpus: regenerate it (bash scripts/tokenize/golden.sh)", path)
+	}
+	if want := fileSHA256(t, filepath.Join(familyDir(t, family), "tokenizer.json")); g.TokenizerSHA256 != want {
+		t.Fatalf("%s was made from another tokenizer.json: regenerate it (bash scripts/tokenize/golden.sh)", path)
+	}
 	return g.Records
 }
 
 var tokenizers sync.Map // family → *Tokenizer
 
+// loadFamily loads a committed or downloaded tokenizer once per test binary.
 func loadFamily(t testing.TB, family string) *Tokenizer {
 	t.Helper()
 	if v, ok := tokenizers.Load(family); ok {
 		return v.(*Tokenizer)
 	}
-	tk, err := Load(filepath.Join(testdata, family))
+	tk, err := Load(familyDir(t, family))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,14 +154,14 @@ func loadFamily(t testing.TB, family string) *Tokenizer {
 	return tk
 }
 
-// TestGolden holds Encode and Decode to Hugging Face's outputs on every corpus
-// text, for both tokenizer families.
+// TestGolden holds Encode and Decode to Hugging Face's Rust library on every
+// corpus text, for every tokenizer family.
 func TestGolden(t *testing.T) {
 	corpus := loadCorpus(t)
-	if len(corpus) < 2000 {
-		t.Fatalf("corpus has %d texts, want at least 2000", len(corpus))
+	if len(corpus) < 3000 {
+		t.Fatalf("corpus has %d texts, want at least 3000", len(corpus))
 	}
-	for _, family := range families {
+	for _, family := range slices.Concat(families, downloadedFamilies, variantNames) {
 		t.Run(family, func(t *testing.T) {
 			tk := loadFamily(t, family)
 			golden := loadGolden(t, family)

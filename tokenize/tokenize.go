@@ -1,7 +1,6 @@
 package tokenize
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -29,7 +28,7 @@ type Message struct {
 // concurrent use.
 type Tokenizer struct {
 	tk          *tokenizer.Tokenizer
-	fingerprint string
+	fingerprint func() string // blocks until the background computation ends
 	vocabSize   int
 	idToToken   []string
 	special     []bool // special[id]: an added token marked special
@@ -63,23 +62,16 @@ func Load(dir string) (*Tokenizer, error) {
 }
 
 func build(path string, raw []byte, cfg *configs) (*Tokenizer, error) {
-	var file tokenizerFile
-	if err := json.Unmarshal(raw, &file); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
-	}
-	fp, err := fingerprint(raw)
+	fp := backgroundFingerprint(raw)
+	file, tk, err := parseTokenizerJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
-	}
-	tk, err := fromJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
 	t := &Tokenizer{tk: tk, fingerprint: fp, fullPipeline: tk.CanEncodeIDs() != nil}
-	if err := t.initVocab(&file); err != nil {
+	if err := t.initVocab(file); err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	if err := t.initSpecial(&file, cfg); err != nil {
+	if err := t.initSpecial(file, cfg); err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
 	t.chat = cfg.chat
@@ -124,15 +116,26 @@ func (t *Tokenizer) engineEncode(dst []int, text string) (out []int, err error) 
 	return append(dst, enc.Ids...), nil
 }
 
-// fromJSON builds the engine's tokenizer from tokenizer.json; the engine
-// panics on some malformed files, which becomes an error.
-func fromJSON(raw []byte) (tk *tokenizer.Tokenizer, err error) {
+// parseTokenizerJSON reads the parts of tokenizer.json this package uses
+// and builds the engine's tokenizer from the whole. The engine panics on some
+// malformed files, which becomes an error.
+func parseTokenizerJSON(raw []byte) (file *tokenizerFile, tk *tokenizer.Tokenizer, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			tk, err = nil, fmt.Errorf("tokenizer engine: %v", r)
+			file, tk, err = nil, nil, fmt.Errorf("tokenizer engine: %v", r)
 		}
 	}()
-	return pretrained.FromReader(bytes.NewReader(raw))
+	tk, sections, err := pretrained.FromBytes(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	file = &tokenizerFile{PostProcessor: sections["post_processor"]}
+	if a := sections["added_tokens"]; a != nil {
+		if err := json.Unmarshal(a, &file.AddedTokens); err != nil {
+			return nil, nil, fmt.Errorf("added_tokens: %w", err)
+		}
+	}
+	return file, tk, nil
 }
 
 // EncodeBatch encodes texts on all cores; the result is in input order.
@@ -200,7 +203,25 @@ func (t *Tokenizer) EOS() []int { return append([]int(nil), t.eos...) }
 
 // Fingerprint is the sha256 (hex) of the normalized tokenizer.json content:
 // equal tokenizers have equal fingerprints.
-func (t *Tokenizer) Fingerprint() string { return t.fingerprint }
+func (t *Tokenizer) Fingerprint() string { return t.fingerprint() }
+
+// backgroundFingerprint computes the fingerprint of raw on another goroutine,
+// so that Load does not wait for it (it costs about a third of loading a
+// 262k-token tokenizer). Should raw have a JSON number that the canonical
+// form refuses (the engine accepted the file), the fingerprint is the sha256
+// of raw itself.
+func backgroundFingerprint(raw []byte) func() string {
+	done := make(chan string, 1)
+	go func() {
+		fp, err := fingerprint(raw)
+		if err != nil {
+			sum := sha256.Sum256(raw)
+			fp = hex.EncodeToString(sum[:])
+		}
+		done <- fp
+	}()
+	return sync.OnceValue(func() string { return <-done })
+}
 
 // HasChatTemplate reports whether tokenizer_config.json carries a chat template.
 func (t *Tokenizer) HasChatTemplate() bool { return t.chat != nil }
@@ -215,18 +236,3 @@ func (t *Tokenizer) ApplyChatTemplate(msgs []Message, addGenerationPrompt bool) 
 
 // ErrNoChatTemplate is returned by ApplyChatTemplate when tokenizer_config.json has no chat_template.
 var ErrNoChatTemplate = errors.New("tokenizer has no chat template")
-
-// fingerprint hashes the canonical JSON form of raw: keys sorted, no
-// insignificant whitespace, so formatting differences do not matter.
-func fingerprint(raw []byte) (string, error) {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", err
-	}
-	canon, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(canon)
-	return hex.EncodeToString(sum[:]), nil
-}

@@ -9,7 +9,7 @@
 //
 // Each entry has a "kind" and either "text" (valid UTF-8) or "b64" (raw bytes
 // that are not valid UTF-8, base64-encoded). JSON strings cannot carry invalid
-// UTF-8, and neither can JavaScript strings: golden.mjs decodes "b64" with a
+// UTF-8, and neither can JavaScript strings: reference.mjs decodes "b64" with a
 // TextDecoder (invalid bytes become U+FFFD), which the Go side must match.
 package main
 
@@ -93,14 +93,30 @@ var controls = []string{"\x00", "\x01", "\x07", "\x08", "\t", "\n", "\v", "\f", 
 	"\u200d", "\u200e", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff", "\ufffd", "\u2060", "\u1680", "\u2003"}
 
 var addedTokens = []string{"<|endoftext|>", "<|user|>", "<|assistant|>", "<|system|>", "<|end|>", "<s>", "</s>",
-	"<unk>", "<|placeholder1|>", "<|endoftext", "<|user", "|>", "<", "<<s>>", "<|endoftext|><|endoftext|>"}
+	"<unk>", "<|placeholder1|>", "<|endoftext", "<|user", "|>", "<", "<<s>>", "<|endoftext|><|endoftext|>",
+	// Special and added tokens of the Qwen, Llama-3, Gemma, DeepSeek and gpt-oss families.
+	"<|im_start|>", "<|im_end|>", "<|im_start|>user\n", "<think>", "</think>", "<tool_call>", "<|fim_prefix|>",
+	"<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>", "<|reserved_special_token_5|>",
+	"<|python_tag|>", "<bos>", "<eos>", "<pad>", "<start_of_turn>", "<end_of_turn>", "<start_of_image>", "<mask>",
+	"<unused0>", "<unused99>", "[multimodal]", "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>",
+	"<｜Assistant｜>", "<｜tool▁sep｜>", "<|start|>", "<|message|>", "<|channel|>", "<|return|>", "<|constrain|>",
+	"<|im_start", "<start_of_turn", "<｜User", "<|eot_id|><|eot_id|>",
+	// Tokens of the test variants with lstrip, rstrip, single_word and normalized (golden_variants_test.go).
+	"<|lstrip|>", "<|rstrip|>", "<|strip|>", "Hello", "ing", " ing ", "hello world", "hello  world", " Assistant:"}
+
+var cjk = []string{"我们今天去公园散步。", "机器学习是人工智能的一个分支", "你好，世界！", "東京は日本の首都です。",
+	"ひらがなとカタカナ", "コンピューター", "한국어 텍스트입니다", "中文English混合123", "「引用」と『書名』",
+	"一二三四五六七八九十", "価格は1,234円です", "第3章：结论", "龘齉", "ｆｕｌｌｗｉｄｔｈ　ＡＢＣ１２３", "㈱㌔㍿"}
+
+var capsContractions = []string{"DON'T", "I'M", "IT'S", "WE'VE", "THEY'LL", "SHE'D", "YOU'RE", "It'S", "We'Ve",
+	"'S", "'T", "'RE", "'VE", "'M", "'LL", "'D", "CAN'T", "O'CLOCK", "Don'T", "I'm", "i'M", "AREN'T", "'Ll"}
 
 var repeated = []string{"h", "*", ".", "!", "?", "-", "=", "_", "~", "a", "0", "1", " ", "\n", "\t", "é", "中", "😀",
 	"ha", "ab", "..", "!?", "Ġ", "▁", "'", "\"", "#", "/", "\\", ":"}
 
 func main() {
 	out := flag.String("out", "testdata/tokenize/corpus.json.gz", "output file (gzip JSON)")
-	n := flag.Int("n", 2400, "number of texts")
+	n := flag.Int("n", 3600, "number of texts")
 	seed := flag.Uint64("seed", 20240611, "random seed")
 	flag.Parse()
 
@@ -138,6 +154,11 @@ func main() {
 		{"mixed", 6, g.mixed},
 		{"invalid-utf8", 6, g.invalid},
 		{"long", 1, g.long},
+		{"cjk", 6, g.cjk},
+		{"digits", 6, g.digits},
+		{"caps-contractions", 4, g.capsContractions},
+		{"whitespace-runs", 6, g.whitespaceRuns},
+		{"special-in-text", 6, g.added},
 	}
 	total := 0
 	for _, k := range kinds {
@@ -188,6 +209,13 @@ var fixed = []string{
 	// not both; these contexts tell the two apart.
 	" \ufeffx", " \u0085x", "\ufeff\ufeffHello", "a \u0085\u0085b", "\u0085 x", "Hi\ufeff world", "x\u0085\n",
 	"</s>\ufeffx", "</s>\u0085x", "<|assistant|>\u0085\u0085x", "x\ufeff<|endoftext|>", "\u2028\u2029x \u3000y",
+	// Digit groups (Llama-3 and o200k split digits in threes), caps contractions, Gemma's whitespace tokens.
+	"1", "12", "123", "1234", "12345", "123456", "1234567", " 12345", "a12345b", "12,345.678", "x 1 22 333 4444 55555",
+	"١٢٣٤٥", "①②③", "²³", "DON'T", "I'M HERE", "WE'LL", "'S", "  ", "   ", "    ", "\t\t", "\t\t\t\t", "\n\n\n",
+	"\n\n\n\n\n", " \n", "  \n  ", "\r\n\r\n", "x    \n    y", "<start_of_turn>user\nhi<end_of_turn>\n",
+	"<|im_start|>user\nhi<|im_end|>", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>",
+	"<｜User｜>hi<｜Assistant｜>", "<|start|>user<|message|>hi<|end|>", "中文123abc", "ab中cd", "。。。",
+	"It'ſ", "IT'ſ ok", "'ſ", "x'Ll", "ǅemal'S", "ÀB́Ca", "aB\u0301c", "ĲÑ'RE", "ＡＢｃ", "\u0301\u0301ab", " \u0301x",
 }
 
 type gen struct{ r *rand.Rand }
@@ -366,6 +394,62 @@ func (g gen) added() string {
 		b.WriteString(g.pick([]string{"", " ", "  ", "\n", "\t", "x", "Hello"}))
 		b.WriteString(g.pick(addedTokens))
 		b.WriteString(g.pick([]string{"", " ", "  ", "\n", " world", "hi", "\u00a0"}))
+	}
+	return b.String()
+}
+
+func (g gen) cjk() string {
+	var b strings.Builder
+	for range 1 + g.r.IntN(5) {
+		b.WriteString(g.pick(cjk))
+		switch g.r.IntN(4) {
+		case 0:
+			b.WriteString(g.pick(words))
+		case 1:
+			b.WriteString(fmt.Sprint(g.r.IntN(100000)))
+		}
+		b.WriteString(g.pick([]string{"", " ", "\n", "，", "、"}))
+	}
+	return b.String()
+}
+
+// digits writes numbers of one to five digits (and some longer) next to
+// letters, spaces, punctuation and other numbers.
+func (g gen) digits() string {
+	var b strings.Builder
+	for range 1 + g.r.IntN(8) {
+		n := 1 + g.r.IntN(5)
+		if g.r.IntN(6) == 0 {
+			n = 6 + g.r.IntN(12)
+		}
+		for range n {
+			b.WriteByte(byte('0' + g.r.IntN(10)))
+		}
+		b.WriteString(g.pick([]string{"", " ", ".", ",", "-", "x", "abc", "\n", "  ", "%", "th", "中", "١٢"}))
+	}
+	return b.String()
+}
+
+func (g gen) capsContractions() string {
+	var parts []string
+	for range 1 + g.r.IntN(6) {
+		w := g.pick(words)
+		if g.r.IntN(2) == 0 {
+			w = strings.ToUpper(w)
+		}
+		parts = append(parts, w+g.pick(capsContractions))
+	}
+	return strings.Join(parts, g.pick([]string{" ", "", "  ", "\n"}))
+}
+
+// whitespaceRuns writes long runs of spaces, tabs and newlines, which Gemma
+// has as tokens of their own and the Llama-3 pattern splits before a word.
+func (g gen) whitespaceRuns() string {
+	var b strings.Builder
+	for range 1 + g.r.IntN(5) {
+		unit := g.pick([]string{" ", "\t", "\n", "\r\n", " \n", "\u3000", "\u00a0"})
+		b.WriteString(strings.Repeat(unit, 1+g.r.IntN(35)))
+		b.WriteString(g.pick([]string{"x", "word", "  indented", "1", "!", "", "中"}))
 	}
 	return b.String()
 }

@@ -189,7 +189,16 @@ type matchingSet struct {
 	asciiFirsts bool        // whether they are all ASCII
 	tokens      []AddedToken
 	ids         []int
+	// For first bytes that start many tokens (Gemma has thousands of
+	// "<unused…>"): their distinct lengths, longest first, and the tokens
+	// by content, so that a match costs one lookup per length.
+	lengths   *[256][]int
+	byContent map[string]int
 }
+
+// manyTokens is the number of tokens sharing a first byte above which
+// match looks tokens up by length instead of comparing each.
+const manyTokens = 16
 
 func newMatchingSet(tokens []AddedToken, ids []int) matchingSet {
 	m := matchingSet{byFirst: new([256][]int), tokens: tokens, ids: ids}
@@ -209,8 +218,23 @@ func newMatchingSet(tokens []AddedToken, ids []int) matchingSet {
 			m.asciiFirsts = false
 		}
 	}
-	for _, list := range m.byFirst {
+	for c, list := range m.byFirst {
 		sort.SliceStable(list, func(a, b int) bool { return len(tokens[list[a]].Content) > len(tokens[list[b]].Content) })
+		if len(list) <= manyTokens {
+			continue
+		}
+		if m.lengths == nil {
+			m.lengths, m.byContent = new([256][]int), map[string]int{}
+		}
+		for _, k := range list {
+			n := len(tokens[k].Content)
+			if ls := m.lengths[c]; len(ls) == 0 || ls[len(ls)-1] != n {
+				m.lengths[c] = append(ls, n)
+			}
+			if _, dup := m.byContent[tokens[k].Content]; !dup {
+				m.byContent[tokens[k].Content] = k
+			}
+		}
 	}
 	return m
 }
@@ -372,27 +396,69 @@ func (av *AddedVocabulary) AddTokens(tokens []AddedToken, model Model, normalize
 	return len(tokens) - ignored
 }
 
-// AddTokensWithIDs adds tokens with the ids that tokenizer.json gives them
-// (dpokit patch: AddTokens numbers new tokens from the model's vocabulary
-// size, which is wrong when the file leaves gaps or lists tokens out of
-// order).
+// AddTokensWithIDs adds the added tokens of tokenizer.json in file order, and
+// gives them ids as Hugging Face's Rust library does when it loads the file
+// (dpokit patch): a token already added keeps its id, a token of the model's
+// vocabulary takes the model's id, and any other takes the next id after the
+// largest added one (the model's vocabulary size for the first). The ids the
+// file writes are not used; for files that Hugging Face wrote they agree. A
+// token identical to one added before (content and options) is skipped.
 func (av *AddedVocabulary) AddTokensWithIDs(tokens []AddedTokenWithId, model Model, n normalizer.Normalizer) {
+	vocabSize := model.GetVocabSize()
+	maxID := -1
+	for _, id := range av.addedTokenMap {
+		maxID = max(maxID, id)
+	}
+	type entry struct {
+		tok     AddedToken
+		special bool
+	}
+	byID := map[int]entry{}
 	for _, t := range tokens {
-		if t.Token.Content == "" {
+		c := t.Token.Content
+		if c == "" {
 			continue
 		}
-		av.addedTokenMap[t.Token.Content] = t.Id
-		av.addedTokenMapR[t.Id] = t.Token.Content
-		if t.Special {
-			if !av.specialTokensSet[t.Token.Content] {
-				av.specialTokens = append(av.specialTokens, t.Token)
-				av.specialTokensSet[t.Token.Content] = true
+		if t.Special && !av.specialTokensSet[c] {
+			av.specialTokens = append(av.specialTokens, t.Token)
+			av.specialTokensSet[c] = true
+		}
+		id, ok := av.addedTokenMap[c]
+		if ok && byID[id] == (entry{t.Token, t.Special}) {
+			continue
+		}
+		if !ok {
+			id, ok = model.TokenToId(c)
+		}
+		if !ok {
+			id = vocabSize
+			if maxID >= vocabSize || vocabSize == 0 {
+				id = maxID + 1
 			}
-		} else {
+		}
+		maxID = max(maxID, id)
+		av.addedTokenMap[c] = id
+		// The id names the token's normalized form when it is matched
+		// on normalized text, as in Hugging Face (decoding uses it).
+		av.addedTokenMapR[id] = normalizedContent(t.Token, n)
+		byID[id] = entry{t.Token, t.Special}
+		if !av.specialTokensSet[c] {
 			av.addedTokens = append(av.addedTokens, t.Token)
 		}
 	}
 	av.refreshAddedTokens(model, n)
+}
+
+// normalizedContent is the content of tok, normalized by n when tok.Normalized.
+func normalizedContent(tok AddedToken, n normalizer.Normalizer) string {
+	if !tok.Normalized || n == nil {
+		return tok.Content
+	}
+	ns, err := n.Normalize(normalizer.NewNormalizedFrom(tok.Content))
+	if err != nil || ns == nil {
+		return tok.Content
+	}
+	return ns.GetNormalized()
 }
 
 type tokenId struct {
@@ -416,12 +482,7 @@ func (av *AddedVocabulary) refreshAddedTokens(model Model, n normalizer.Normaliz
 		if token.Normalized {
 			// Match the normalized form of the token on normalized text.
 			t := token
-			if n != nil {
-				ns, err := n.Normalize(normalizer.NewNormalizedFrom(token.Content))
-				if err == nil && ns != nil {
-					t.Content = ns.GetNormalized()
-				}
-			}
+			t.Content = normalizedContent(token, n)
 			normTokens = append(normTokens, t)
 			normIds = append(normIds, id)
 		} else {
@@ -520,6 +581,16 @@ func (av *AddedVocabulary) findMatches(sentence string, splitRe matchingSet) (re
 
 // match returns the index of the longest token that starts at s[i], or -1.
 func (m matchingSet) match(s string, i int) int {
+	if m.lengths != nil && m.lengths[s[i]] != nil {
+		for _, n := range m.lengths[s[i]] {
+			if len(s)-i >= n {
+				if k, ok := m.byContent[s[i:i+n]]; ok {
+					return k
+				}
+			}
+		}
+		return -1
+	}
 	for _, k := range m.byFirst[s[i]] {
 		c := m.tokens[k].Content
 		if len(s)-i >= len(c) && s[i:i+len(c)] == c {
@@ -552,17 +623,11 @@ func isWordChar(r rune) bool {
 		unicode.Is(unicode.Pc, r) || unicode.Is(unicode.Other_Alphabetic, r) || r == 0x200c || r == 0x200d
 }
 
-// IsAddedTokenSpace is the whitespace that lstrip and rstrip remove: that of
-// JavaScript's String.prototype.trim, as in the Hugging Face reference
-// (Tokenizers.js); Rust's char::is_whitespace differs on U+0085 and U+FEFF.
+// IsAddedTokenSpace is the whitespace that lstrip and rstrip remove: Rust's
+// char::is_whitespace, the Unicode White_Space property (U+0085 included,
+// U+FEFF not), as unicode.IsSpace is.
 func IsAddedTokenSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xa0, 0xfeff:
-		return true
-	case 0x85:
-		return false
-	}
-	return r >= 0x1680 && unicode.IsSpace(r)
+	return unicode.IsSpace(r)
 }
 
 // FindAddedTokens splits s on the added tokens that match unnormalized text

@@ -908,41 +908,7 @@ func (n *NormalizedString) NFD() (retVal *NormalizedString) {
 }
 
 func (n *NormalizedString) NFC() (retVal *NormalizedString) {
-	var (
-		changeMap []ChangeMap
-		it        norm.Iter
-	)
-
-	s := n.normalized
-
-	isNFC := norm.Form.IsNormalString(norm.NFC, s)
-	if isNFC {
-		return n
-	}
-
-	it.InitString(norm.NFD, s)
-
-	for !it.Done() {
-		// runes := []rune(string(it.Next()))
-		runes := bytes.Runes(it.Next())
-
-		for i, r := range runes {
-			switch i := i; {
-			case i == 0:
-				changeMap = append(changeMap, ChangeMap{
-					RuneVal: string(r),
-					Changes: 0,
-				})
-			case i > 0:
-				changeMap = append(changeMap, ChangeMap{
-					RuneVal: string(r),
-					Changes: 1,
-				})
-			}
-		}
-	}
-
-	return n.Transform(changeMap, 0)
+	return n.composeForm(norm.NFC)
 }
 
 func (n *NormalizedString) NFKD() (retVal *NormalizedString) {
@@ -982,39 +948,7 @@ func (n *NormalizedString) NFKD() (retVal *NormalizedString) {
 }
 
 func (n *NormalizedString) NFKC() (retVal *NormalizedString) {
-
-	var (
-		changeMap []ChangeMap
-		it        norm.Iter
-	)
-
-	s := n.normalized
-
-	isNFKC := norm.Form.IsNormalString(norm.NFKC, s)
-
-	if isNFKC {
-		return n
-	}
-
-	it.InitString(norm.NFKD, n.normalized)
-
-	for !it.Done() {
-		runes := []rune(string(it.Next()))
-
-		if len(runes) == 1 {
-			changeMap = append(changeMap, ChangeMap{
-				RuneVal: string(runes),
-				Changes: 0,
-			})
-		} else if len(runes) > 1 {
-			changeMap = append(changeMap, ChangeMap{
-				RuneVal: string(runes),
-				Changes: -1,
-			})
-		}
-	}
-
-	return n.Transform(changeMap, 0)
+	return n.composeForm(norm.NFKC)
 }
 
 // Filter applies filtering on NormalizedString
@@ -1557,4 +1491,38 @@ func CharToBytes(s string, charRange []int) (retVal []int) {
 	}
 
 	return []int{start, end}
+}
+
+// composeForm applies a composing normal form (NFC, NFKC) with alignments
+// (dpokit patch: upstream decomposed instead). The text is cut at the form's
+// boundaries, which normalize independently; within a piece of k runes that
+// becomes m runes, the first min(k, m) runes map one to one, a shorter
+// result takes in the removed runes with its last rune, a longer one inserts
+// the extra runes.
+func (n *NormalizedString) composeForm(f norm.Form) *NormalizedString {
+	s := n.normalized
+	if f.IsNormalString(s) {
+		return n
+	}
+	var changeMap []ChangeMap
+	for len(s) > 0 {
+		end := f.NextBoundaryInString(s, true)
+		if end <= 0 {
+			end = len(s)
+		}
+		in := []rune(s[:end])
+		out := []rune(f.String(s[:end]))
+		for i, r := range out {
+			change := 0
+			switch {
+			case i >= len(in):
+				change = 1
+			case i == len(out)-1 && len(out) < len(in):
+				change = -(len(in) - len(out))
+			}
+			changeMap = append(changeMap, ChangeMap{RuneVal: string(r), Changes: change})
+		}
+		s = s[end:]
+	}
+	return n.Transform(changeMap, 0)
 }

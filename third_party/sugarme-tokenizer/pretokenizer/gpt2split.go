@@ -16,21 +16,11 @@ import (
 	"unicode/utf8"
 )
 
-// IsSplitSpace reports whether r is matched by \s in the split pattern. It is
-// the whitespace of JavaScript regular expressions, which the Hugging Face
-// reference (Tokenizers.js) uses: Unicode White_Space without U+0085, plus
-// U+FEFF. The Rust tokenizers compile the pattern with Oniguruma, whose \s is
-// White_Space itself; the two differ on these two code points only.
+// IsSplitSpace reports whether r is matched by \s in the split pattern: the
+// Rust tokenizers compile the pattern with Oniguruma, whose \s is the Unicode
+// White_Space property (U+0085 included, U+FEFF not), as unicode.IsSpace is.
+// (JavaScript's \s, which Tokenizers.js uses, differs on these two.)
 func IsSplitSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xa0, 0xfeff:
-		return true
-	case 0x85:
-		return false
-	}
-	if r < 0x1680 {
-		return false
-	}
 	return unicode.IsSpace(r)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sugarme/tokenizer"
+	"github.com/sugarme/tokenizer/normalizer"
 )
 
 var (
@@ -103,4 +104,98 @@ func (p *Sequence) splitFrom(k int, s string, first bool, buf []byte, fn func(wo
 		inner, err = p.splitFrom(k+1, string(word), first, inner, fn)
 		return err
 	})
+}
+
+var _ tokenizer.WordSplitter = (*Split)(nil)
+
+// CanSplitWords implements tokenizer.WordSplitter: for a Split built with a Matcher.
+func (sp *Split) CanSplitWords() bool { return sp.matcher != nil }
+
+// SplitWords implements tokenizer.WordSplitter: the pieces of s under the
+// split's behavior, as Hugging Face's NormalizedString.split makes them
+// (empty pieces dropped).
+func (sp *Split) SplitWords(s string, first bool, buf []byte, fn func(word []byte) error) ([]byte, error) {
+	var err error
+	emit := func(start, end int) {
+		if err != nil || start == end {
+			return
+		}
+		buf = append(buf[:0], s[start:end]...)
+		err = fn(buf)
+	}
+	b := splitBehavior{behavior: sp.Behavior, emit: emit}
+	prev := 0
+	merr := sp.matcher.Matches(s, func(start, end int) {
+		if start > prev {
+			b.segment(prev, start, sp.Invert)
+		}
+		b.segment(start, end, !sp.Invert)
+		prev = end
+	})
+	if prev < len(s) {
+		b.segment(prev, len(s), sp.Invert)
+	}
+	b.flush()
+	if merr != nil {
+		return buf, merr
+	}
+	return buf, err
+}
+
+// splitBehavior turns the segments of a text (matches and the gaps between
+// them, in order) into pieces, as SplitDelimiterBehavior says.
+type splitBehavior struct {
+	behavior normalizer.SplitDelimiterBehavior
+	emit     func(start, end int)
+	// pending piece [start, end), not yet emitted because a later segment
+	// may join it; its last segment was a match when match.
+	start, end int
+	pending    bool
+	match      bool
+}
+
+func (b *splitBehavior) segment(start, end int, match bool) {
+	switch b.behavior {
+	case normalizer.IsolatedBehavior:
+		b.emit(start, end)
+	case normalizer.RemovedBehavior:
+		if !match {
+			b.emit(start, end)
+		}
+	case normalizer.MergedWithPreviousBehavior:
+		if match && !b.match && b.pending {
+			b.end = end
+		} else {
+			b.flush()
+			b.start, b.end, b.pending = start, end, true
+		}
+		b.match = match
+	case normalizer.ContiguousBehavior:
+		if match == b.match && b.pending {
+			b.end = end
+		} else {
+			b.flush()
+			b.start, b.end, b.pending = start, end, true
+		}
+		b.match = match
+	case normalizer.MergedWithNextBehavior:
+		// A match joins the segment after it when that is not a match.
+		switch {
+		case b.pending && !match:
+			b.emit(b.start, end)
+			b.pending = false
+		case match:
+			b.flush()
+			b.start, b.end, b.pending = start, end, true
+		default:
+			b.emit(start, end)
+		}
+	}
+}
+
+func (b *splitBehavior) flush() {
+	if b.pending {
+		b.emit(b.start, b.end)
+		b.pending = false
+	}
 }

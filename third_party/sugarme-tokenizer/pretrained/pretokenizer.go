@@ -190,13 +190,18 @@ func createSplitPreTokenizer(params *util.Params) (tokenizer.PreTokenizer, error
 	behaviorVal := params.Get("behavior").(string)
 	invert := params.Get("invert").(bool)
 
-	var pattern normalizer.Pattern
-	if v, ok := patternMap["Regex"]; ok {
-		pattern = normalizer.NewRegexpPattern(v.(string))
-	} else if v, ok := patternMap["String"]; ok {
-		pattern = normalizer.NewRegexpPattern(v.(string))
+	// dpokit patch: patterns follow Oniguruma (lookaround included) through
+	// pretokenizer.Matcher; a String pattern is matched literally.
+	var m pretokenizer.Matcher
+	var err error
+	if v, ok := patternMap["Regex"].(string); ok {
+		m, err = pretokenizer.NewPatternMatcher(v, true, false)
+	} else if v, ok := patternMap["String"].(string); ok {
+		m, err = pretokenizer.NewPatternMatcher(v, false, false)
 	} else {
-		err := fmt.Errorf("Unsupported pattern: %#v\n", patternMap)
+		err = fmt.Errorf("Unsupported pattern: %#v\n", patternMap)
+	}
+	if err != nil {
 		return nil, err
 	}
 
@@ -218,7 +223,7 @@ func createSplitPreTokenizer(params *util.Params) (tokenizer.PreTokenizer, error
 		return nil, err
 	}
 
-	return pretokenizer.NewSplit(pattern, b, invert), nil
+	return pretokenizer.NewMatcherSplit(m, b, invert), nil
 }
 
 func createSequencePreTokenizer(params *util.Params) (tokenizer.PreTokenizer, error) {

@@ -36,7 +36,12 @@ func FromReader(r io.Reader) (*tokenizer.Tokenizer, error) {
 		err = fmt.Errorf("CreateModel: %w", err)
 		return nil, err
 	}
+	return assemble(config, model)
+}
 
+// assemble builds the Tokenizer of config around model (dpokit patch: shared
+// by FromReader and FromBytes).
+func assemble(config *tokenizer.Config, model tokenizer.Model) (*tokenizer.Tokenizer, error) {
 	tk := tokenizer.NewTokenizer(model)
 
 	// 2. Normalizer

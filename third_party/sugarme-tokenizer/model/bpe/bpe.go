@@ -209,6 +209,7 @@ type BPE struct {
 	ranks         map[uint64]mergeInfo
 	byteTokens    *[256]int32
 	wordCache     *wordCache
+	segmenter     *segmenter // nil: words are not split (see segment.go)
 	symPool       *sync.Pool
 	cacheCapacity int
 }
@@ -508,10 +509,12 @@ func (b BPE) Save(dir string, nameOpt ...string) error {
 		Rank int
 	}
 	var pairRanks []pairRank
-	for pair, pairVal := range *b.Merges {
+	// dpokit patch: from the merge loop's table, which every constructor
+	// fills (NewFromIDs leaves Merges empty).
+	for key, m := range b.ranks {
 		pairRanks = append(pairRanks, pairRank{
-			Pair: pair,
-			Rank: pairVal.Rank,
+			Pair: Pair{C1: int(int32(key >> 32)), C2: int(int32(uint32(key)))},
+			Rank: int(m.rank),
 		})
 	}
 

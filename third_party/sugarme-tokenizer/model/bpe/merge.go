@@ -272,7 +272,12 @@ func (b *BPE) byteFallbackIDs(s string) ([]int32, bool) {
 // prepare builds the lookup tables of the merge loop. It is called by the
 // constructors; a BPE built by hand must call it before tokenizing.
 func (b *BPE) prepare() {
-	b.ranks = buildRanks(*b.Merges)
+	b.prepareTables(buildRanks(*b.Merges))
+}
+
+// prepareTables installs ranks and builds the other tables.
+func (b *BPE) prepareTables(ranks map[uint64]mergeInfo) {
+	b.ranks = ranks
 	b.byteTokens = new([256]int32)
 	for i := range 256 {
 		b.byteTokens[i] = -1
@@ -281,6 +286,7 @@ func (b *BPE) prepare() {
 		}
 	}
 	b.wordCache = newWordCache(b.cacheCapacity)
+	b.segmenter = newSegmenter(b)
 	b.symPool = &sync.Pool{New: func() any { return &scratchSyms{} }}
 }
 
@@ -338,6 +344,19 @@ func (b *BPE) wordIDs(w string) ([]sym, error) {
 // AppendIDs appends the token ids of word to dst. It is the allocation-light
 // path used by Tokenizer.EncodeIDs: a cached word costs no allocation.
 func (b BPE) AppendIDs(dst []int, word []byte) ([]int, error) {
+	if b.segmenter != nil && len(word) > 2*len(spaceMarker) {
+		err := b.segmenter.pieces(&b, word, func(piece []byte) error {
+			var err error
+			dst, err = b.appendWordIDs(dst, piece)
+			return err
+		})
+		return dst, err
+	}
+	return b.appendWordIDs(dst, word)
+}
+
+// appendWordIDs appends the token ids of word to dst, through the cache.
+func (b *BPE) appendWordIDs(dst []int, word []byte) ([]int, error) {
 	if len(word) == 0 {
 		return dst, nil
 	}
