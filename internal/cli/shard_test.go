@@ -59,7 +59,9 @@ func TestScoreShards(t *testing.T) {
 	out, sum := filepath.Join(dir, "sharded", "pairs.jsonl"), filepath.Join(dir, "sharded", "summary.json")
 	os.Mkdir(filepath.Dir(out), 0o755)
 	shardArgs := append(args[:len(args):len(args)], "--out", out, "--summary", sum)
-	part := func(i int) string { return filepath.Join(dir, "sharded", fmt.Sprintf("pairs-shard-%05d-of-00003.jsonl", i)) }
+	part := func(i int) string {
+		return filepath.Join(dir, "sharded", fmt.Sprintf("pairs-shard-%05d-of-00003.jsonl", i))
+	}
 
 	if code, _, stderr := run(append(shardArgs, "--shard", "0/3")...); code != 0 {
 		t.Fatal(stderr)
