@@ -25,7 +25,7 @@ type Job struct {
 	score.Rewarding
 	BatchTokens int
 	// BaselineOut, when set, also receives each prompt's best completion
-	// in sample's format.
+	// in sample's format (a shard: its part).
 	BaselineOut string
 }
 
@@ -43,7 +43,8 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 	}
 	j.Command = "bestofn"
 	j.Batch = max(j.Batch, j.N) // the N rows of a prompt share one prefill
-	j.Outputs = append(j.Outputs, fsutil.Path{Flag: "--baseline-out", Path: j.BaselineOut})
+	j.Also = append(j.Also, sample.Output{Role: "baseline", Flag: "--baseline-out", Path: j.BaselineOut,
+		Write: func(w io.Writer, recs []results.Record) error { return results.WriteRecords(w, Baseline(recs)) }})
 	judged := map[string]string{"policy": j.Policy, "ref": j.Ref, "rank": rmDir} // models by flag
 	if kind != "implicit" {
 		delete(judged, "ref")
@@ -76,11 +77,7 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 		return Rank(ctx, judge, j.LengthNorm, recs)
 	}
 	j.Identity = func(k *resume.Key) error { return j.identity(k, judged) }
-	recs, err := j.Job.Run(ctx)
-	if err != nil || j.BaselineOut == "" {
-		return recs, err
-	}
-	return recs, fsutil.WriteFile(j.BaselineOut, func(w io.Writer) error { return results.WriteRecords(w, Baseline(recs)) })
+	return j.Job.Run(ctx)
 }
 
 // identity adds the ranking's inputs to the run's key.

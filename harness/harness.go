@@ -6,9 +6,11 @@
 package harness
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -185,4 +187,40 @@ func CountMarkdown(text string) Markdown {
 	m.Bold["**"] = len(boldStars.FindAllStringIndex(text, -1))
 	m.Bold["__"] = len(boldUnder.FindAllStringIndex(text, -1))
 	return m
+}
+
+// Join writes the answer files of the shards of one run, in shard order,
+// as one file: the lines of JSON Lines files (Arena-Hard, MT-Bench) one
+// after the other, the elements of AlpacaEval's JSON arrays as one array,
+// laid out as Write lays it out.
+func Join(w io.Writer, parts [][]byte) error {
+	array := false
+	for _, p := range parts {
+		if t := bytes.TrimSpace(p); len(t) > 0 && t[0] == '[' {
+			array = true
+		}
+	}
+	if !array {
+		for _, p := range parts {
+			if len(p) > 0 && p[len(p)-1] != '\n' {
+				return errors.New("an answers part does not end with a newline: not a complete JSON Lines file")
+			}
+			if _, err := w.Write(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	all := []json.RawMessage{}
+	for i, p := range parts {
+		var elems []json.RawMessage
+		if err := json.Unmarshal(p, &elems); err != nil {
+			return fmt.Errorf("answers part %d: not a JSON array: %w", i, err)
+		}
+		all = append(all, elems...)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(all)
 }

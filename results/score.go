@@ -226,18 +226,21 @@ func DecodePairs(r io.Reader, name string) ([]Result, error) {
 	return out, err
 }
 
-// Shard selects the I-th of N contiguous blocks of the dataset (0-based).
-// Blocks are whole chunks of ChunkPairs records, because batches are
-// planned within a chunk: a pair then lands in the same batch, and so gets
-// the same bits, whether the data is sharded, resumed or run at once.
+// Shard selects the I-th of N contiguous blocks of the dataset (0-based);
+// the zero Shard is no sharding. Score's blocks are whole chunks of
+// ChunkPairs records, because batches are planned within a chunk: a pair
+// then lands in the same batch, and so gets the same bits, whether the data
+// is sharded, resumed or run at once. Generation's blocks are whole groups
+// of prompts decoded together, for the same reason.
 type Shard struct{ I, N int }
 
 // ChunkPairs is the number of consecutive records within which pairs are
 // sorted by length and batched.
 const ChunkPairs = 256
 
+// String is "i/n", or "" for the zero Shard (no sharding).
 func (s Shard) String() string {
-	if s.N <= 1 {
+	if s.N < 1 {
 		return ""
 	}
 	return fmt.Sprintf("%d/%d", s.I, s.N)
@@ -257,12 +260,17 @@ func ParseShard(s string) (Shard, error) {
 	return Shard{I: i, N: n}, nil
 }
 
-// Range returns the block [lo, hi) of n records that the shard owns.
-func (s Shard) Range(n int) (int, int) {
-	if s.N <= 1 {
+// Range returns the block [lo, hi) of n records that the shard owns, in
+// whole chunks of ChunkPairs records.
+func (s Shard) Range(n int) (int, int) { return s.Blocks(n, ChunkPairs) }
+
+// Blocks returns the block [lo, hi) of n records that the shard owns, in
+// whole chunks of chunk records: the chunks are split as evenly as they go.
+func (s Shard) Blocks(n, chunk int) (int, int) {
+	if s.N <= 1 || chunk < 1 {
 		return 0, n
 	}
-	chunks := (n + ChunkPairs - 1) / ChunkPairs
-	lo, hi := s.I*chunks/s.N*ChunkPairs, (s.I+1)*chunks/s.N*ChunkPairs
+	chunks := (n + chunk - 1) / chunk
+	lo, hi := s.I*chunks/s.N*chunk, (s.I+1)*chunks/s.N*chunk
 	return min(lo, n), min(hi, n)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/internal/progress"
 	"github.com/dpokit/dpokit/internal/resume"
+	"github.com/dpokit/dpokit/internal/shard"
 	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/models"
@@ -24,7 +25,7 @@ import (
 type Job struct {
 	Runtime     *models.Runtime
 	Model       string // model directory to sample from
-	Prompts     string // prompts file
+	Prompts     string // prompts file, or a judge harness's question file
 	SkipInvalid bool   // skip bad prompt records (each logged) instead of failing
 	Options            // EOS is taken from the model directory when empty
 	// RefModel, when set, gives each completion's log-prob under this
@@ -33,6 +34,16 @@ type Job struct {
 	Out      string // output JSONL, written atomically at the end
 	Resume   bool   // continue from Out's journal (Out.partial)
 	Stderr   io.Writer
+	// Shard, when set (N > 0), generates only its block of whole groups of
+	// prompts and writes its part of every output (internal/shard), resuming
+	// its journal without being asked; a shard this run finished is skipped.
+	Shard results.Shard
+	// Bench is the harness of a question file; "" detects it from the first
+	// record (a plain prompts file when it is no question).
+	Bench dataset.Benchmark
+	// AnswersOut, for a question file, also receives the answers in the
+	// harness's own file format, generator/model/model_id ModelName.
+	AnswersOut, ModelName string
 	// Command names the run in its journal and progress line ("sample" if
 	// empty).
 	Command string
@@ -41,20 +52,22 @@ type Job struct {
 	Rank func(ctx context.Context, recs []results.Record) error
 	// Identity adds the result-affecting inputs of Rank to the run's key.
 	Identity func(k *resume.Key) error
-	// Inputs and Outputs are further files the run reads and writes (for
-	// the check that no output is an input).
-	Inputs, Outputs []fsutil.Path
+	// Inputs are further files the run reads (for the check that no output
+	// is an input); Also are further files it writes from its records.
+	Inputs []fsutil.Path
+	Also   []Output
 }
 
-// prompts is a job's prompts file read, rendered and encoded.
-type prompts struct {
-	recs  []dataset.Prompt
-	texts []string
-	ids   [][]int
+// Output is a further file written from the records of a run (bestofn's
+// baseline, a harness's answers); a shard writes its part.
+type Output struct {
+	Role, Flag, Path string
+	Write            func(w io.Writer, recs []results.Record) error
 }
 
-// Run generates every prompt's completions, writes Out and returns the
-// records in prompt order.
+// Run generates every prompt's completions (a shard: those of its block),
+// writes Out and the further outputs and returns the records in output
+// order: each prompt's turns in turn, prompts in file order.
 func (j *Job) Run(ctx context.Context) (_ []results.Record, err error) {
 	if j.Command == "" {
 		j.Command = "sample"
@@ -62,47 +75,122 @@ func (j *Job) Run(ctx context.Context) (_ []results.Record, err error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
-	dir, err := modeldir.Open(j.Model)
+	dir, tok, ps, err := j.open()
 	if err != nil {
 		return nil, err
 	}
-	tok, err := tokenize.Load(j.Model)
-	if err != nil {
-		return nil, fmt.Errorf("tokenizer: %w", err)
-	}
-	if len(j.EOS) == 0 {
-		if j.EOS = dir.EOS(); len(j.EOS) == 0 {
-			j.EOS = tok.EOS()
+	lo, hi := j.Shard.Blocks(len(ps.ids), j.group())
+	outs := j.Also
+	if j.AnswersOut != "" {
+		if ps.questions == nil {
+			return nil, fmt.Errorf("--answers-out: %s holds prompts, not the questions of a judge harness", j.Prompts)
 		}
+		outs = append(outs, j.answersOutput(ps, tok, lo, hi))
 	}
-	ps, err := readPrompts(j.Prompts, tok, j.SkipInvalid)
+	key, run, err := j.key(dir, ps)
 	if err != nil {
 		return nil, err
 	}
-	key, err := j.key(dir)
-	if err != nil {
-		return nil, err
+	if recs, err := j.finished(run); recs != nil || err != nil {
+		return recs, err
 	}
 	journal, done, err := j.openJournal(key)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, journal.Finish(err, len(done))) }()
-	if err := j.generate(ctx, dir, tok, ps, journal, done); err != nil {
+	if err := j.generate(ctx, dir, tok, ps, lo, hi, journal, done); err != nil {
 		return nil, err
 	}
-	recs := make([]results.Record, len(ps.recs))
-	for i := range recs {
-		recs[i] = done[i]
+	var recs []results.Record
+	for i := lo; i < hi; i++ {
+		for t := range ps.turnCount(i) {
+			recs = append(recs, done[ps.index(i, t)])
+		}
 	}
-	if err := fsutil.WriteFile(j.Out, func(w io.Writer) error { return results.WriteRecords(w, recs) }); err != nil {
+	if err := j.write(recs, outs, run); err != nil {
 		return nil, err
 	}
 	if err := journal.Remove(); err != nil {
 		return nil, err
 	}
-	logDone(j.Command, j.Out, recs)
+	logDone(j.Command, j.out(), recs)
 	return recs, nil
+}
+
+// open opens the model directory and its tokenizer and reads the prompts.
+func (j *Job) open() (*modeldir.Dir, *tokenize.Tokenizer, *prompts, error) {
+	dir, err := modeldir.Open(j.Model)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tok, err := tokenize.Load(j.Model)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	if len(j.EOS) == 0 {
+		if j.EOS = dir.EOS(); len(j.EOS) == 0 {
+			j.EOS = tok.EOS()
+		}
+	}
+	ps, err := readPrompts(j.Prompts, j.Bench, tok, j.SkipInvalid)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return dir, tok, ps, nil
+}
+
+// group is the number of prompts generated together: shards own whole
+// groups, so that every prompt is drawn in the same company as in one run.
+func (j *Job) group() int { return max(1, j.batch()/j.n()) }
+
+// sharded reports whether the job is one shard of a run.
+func (j *Job) sharded() bool { return j.Shard.N > 0 }
+
+// part is the file this job writes for the output path: path, or its part.
+func (j *Job) part(path string) string {
+	if j.sharded() {
+		return shard.Name(path, j.Shard)
+	}
+	return path
+}
+
+func (j *Job) out() string { return j.part(j.Out) }
+
+// write writes Out and the further outputs, and for a shard its done
+// marker last.
+func (j *Job) write(recs []results.Record, outs []Output, run *resume.Key) error {
+	if err := fsutil.WriteFile(j.out(), func(w io.Writer) error { return results.WriteRecords(w, recs) }); err != nil {
+		return err
+	}
+	files := map[string]string{"out": j.out()}
+	for _, o := range outs {
+		if o.Path == "" {
+			continue
+		}
+		if err := fsutil.WriteFile(j.part(o.Path), func(w io.Writer) error { return o.Write(w, recs) }); err != nil {
+			return fmt.Errorf("%s: %w", o.Flag, err)
+		}
+		files[o.Role] = j.part(o.Path)
+	}
+	if !j.sharded() {
+		return nil
+	}
+	return shard.Finish(j.out(), j.Shard, run, files, nil)
+}
+
+// finished returns the records of a shard that this run finished before,
+// or nil when there is work to do.
+func (j *Job) finished(run *resume.Key) ([]results.Record, error) {
+	if !j.sharded() {
+		return nil, nil
+	}
+	m, err := shard.Check(j.out(), run)
+	if m == nil || err != nil {
+		return nil, err
+	}
+	slog.Info("shard already finished by this run: nothing to do", "shard", j.Shard.String(), "marker", shard.MarkerPath(j.out()))
+	return results.ReadRecords(j.out())
 }
 
 // check refuses options out of range and outputs that are inputs.
@@ -113,40 +201,29 @@ func (j *Job) check() error {
 	if j.Out == "" {
 		return errors.New("no output file")
 	}
+	if j.sharded() && (j.Shard.I < 0 || j.Shard.I >= j.Shard.N) {
+		return fmt.Errorf("shard %d/%d: index must be in 0..%d", j.Shard.I, j.Shard.N, j.Shard.N-1)
+	}
 	ins := append([]fsutil.Path{{Flag: "--prompts", Path: j.Prompts}}, j.Inputs...)
 	for flag, dir := range map[string]string{"--model": j.Model, "--ref-model": j.RefModel} {
 		if d, err := modeldir.Open(dir); err == nil {
 			ins = append(ins, fsutil.Named(flag, d.Files()...)...)
 		}
 	}
-	outs := append([]fsutil.Path{{Flag: "--out", Path: j.Out}, {Flag: "--out's journal", Path: j.Out + ".partial"}}, j.Outputs...)
+	outs := []fsutil.Path{{Flag: "--out", Path: j.out()}, {Flag: "--out's journal", Path: j.out() + ".partial"},
+		{Flag: "--answers-out", Path: j.part(j.AnswersOut)}}
+	if j.sharded() {
+		outs = append(outs, fsutil.Path{Flag: "--out's done marker", Path: shard.MarkerPath(j.out())})
+	}
+	for _, o := range j.Also {
+		outs = append(outs, fsutil.Path{Flag: o.Flag, Path: j.part(o.Path)})
+	}
 	return fsutil.CheckAliases(ins, outs)
 }
 
-// readPrompts reads the prompts, renders each as the text the model
-// continues and encodes it.
-func readPrompts(path string, tok *tokenize.Tokenizer, skipInvalid bool) (*prompts, error) {
-	recs, skipped, err := dataset.ReadPrompts(path, dataset.Options{SkipInvalid: skipInvalid})
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range skipped {
-		s.Log(path)
-	}
-	ps := &prompts{recs: recs, texts: make([]string, len(recs)), ids: make([][]int, len(recs))}
-	for i, p := range recs {
-		if ps.texts[i], err = tok.PromptText(p); err == nil {
-			ps.ids[i], err = tok.EncodePrompt(ps.texts[i])
-		}
-		if err != nil {
-			return nil, &dataset.RecordError{File: path, Line: p.Line, Field: "prompt", Err: err}
-		}
-	}
-	return ps, nil
-}
-
-// key names the run by everything that changes its output.
-func (j *Job) key(dir *modeldir.Dir) (*resume.Key, error) {
+// key names the run by everything that changes its output: the journal's
+// key (the shard included) and the run's, shared by its shards.
+func (j *Job) key(dir *modeldir.Dir, ps *prompts) (key, run *resume.Key, err error) {
 	k := resume.New(j.Command)
 	errs := []error{k.Model("model", dir), k.File("prompts", j.Prompts), k.Option("skip-invalid", j.SkipInvalid)}
 	o := j.Options
@@ -156,24 +233,34 @@ func (j *Job) key(dir *modeldir.Dir) (*resume.Key, error) {
 		"eos": o.EOS, "seed": o.Seed, "batch": o.batch(), "first-prompt": o.FirstPrompt} {
 		errs = append(errs, k.Option(name, v))
 	}
+	if ps.bench != "" {
+		errs = append(errs, k.Option("bench", ps.bench))
+	}
+	if j.AnswersOut != "" {
+		errs = append(errs, k.Option("model-name", j.ModelName))
+	}
 	if j.RefModel != "" {
 		d, err := modeldir.Open(j.RefModel)
 		if err != nil {
-			return nil, fmt.Errorf("--ref-model: %w", err)
+			return nil, nil, fmt.Errorf("--ref-model: %w", err)
 		}
 		errs = append(errs, k.Model("ref-model", d))
 	}
 	if j.Identity != nil {
 		errs = append(errs, j.Identity(k))
 	}
-	return k, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	run = k.Clone()
+	return k, run, k.Option("shard", j.Shard.String())
 }
 
-// openJournal opens Out's journal and returns the records it holds by
-// prompt index.
+// openJournal opens Out's journal (a shard's: its part's) and returns the
+// records it holds by journal index.
 func (j *Job) openJournal(key *resume.Key) (*fsutil.Journal, map[int]results.Record, error) {
-	path := j.Out + ".partial"
-	journal, lines, err := resume.OpenJournal(path, key, j.Resume)
+	path := j.out() + ".partial"
+	journal, lines, err := resume.OpenJournal(path, key, j.Resume || j.sharded())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,24 +274,28 @@ func (j *Job) openJournal(key *resume.Key) (*fsutil.Journal, map[int]results.Rec
 		done[r.Index] = r.Record
 	}
 	if len(done) > 0 {
-		slog.Info("resuming", "finished_prompts", len(done), "journal", path)
+		slog.Info("resuming", "finished_records", len(done), "journal", path)
 	}
 	return journal, done, nil
 }
 
-// indexed is a journal record: a record with its prompt's index.
-type indexed struct {
-	Index int `json:"index"`
-	results.Record
-}
-
-// generate draws the completions of the prompts not yet done, in fixed
-// groups of Batch/N prompts, so that a resumed run draws exactly as a
-// whole one.
-func (j *Job) generate(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tokenizer, ps *prompts, journal *fsutil.Journal, done map[int]results.Record) error {
+// generate draws the completions of the prompts [lo, hi) not yet done, in
+// fixed groups of Batch/N prompts, so that a resumed or sharded run draws
+// exactly as a whole one. A question's turns are drawn one after the other
+// for the whole group, each after the chosen answers to the turns before.
+func (j *Job) generate(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tokenizer, ps *prompts, lo, hi int, journal *fsutil.Journal, done map[int]results.Record) error {
+	total, finished := 0, 0
+	for i := lo; i < hi; i++ {
+		for t := range ps.turnCount(i) {
+			total++
+			if _, ok := done[ps.index(i, t)]; ok {
+				finished++
+			}
+		}
+	}
 	var m, ref *models.Model
-	var err error
-	if len(done) < len(ps.recs) {
+	if finished < total {
+		var err error
 		if m, ref, err = j.load(dir, tok); err != nil {
 			return err
 		}
@@ -213,44 +304,118 @@ func (j *Job) generate(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tok
 			defer ref.Close()
 		}
 	}
-	group := max(1, j.batch()/j.n())
-	bar := progress.New(j.Stderr, j.Command, "prompts", len(ps.recs))
-	bar.Start(len(done))
+	bar := progress.New(j.Stderr, j.Command, "prompts", total)
+	bar.Start(finished)
 	defer bar.Finish()
-	for lo := 0; lo < len(ps.recs); lo += group {
-		hi := min(lo+group, len(ps.recs))
-		if finished(done, lo, hi) {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		recs, err := j.group(ctx, m, ref, tok, ps, lo, hi)
-		if err != nil {
-			return err
-		}
-		lines := make([][]byte, len(recs))
-		for i, r := range recs {
-			if lines[i], err = json.Marshal(indexed{Index: lo + i, Record: r}); err != nil {
+	group := j.group()
+	for g := lo; g < hi; g += group {
+		for t := 0; ; t++ {
+			b := turnBatch(ps, g, min(g+group, hi), t, done)
+			if b == nil {
+				break
+			}
+			if !b.pending {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-			done[lo+i] = r
+			if err := j.turn(ctx, m, ref, tok, ps, b, journal, done); err != nil {
+				return err
+			}
+			bar.Add(len(b.items))
 		}
-		if err := journal.Append(lines...); err != nil {
-			return err
-		}
-		bar.Add(hi - lo)
 	}
 	return nil
 }
 
-func finished(done map[int]results.Record, lo, hi int) bool {
+// batch is turn t of the items of one group that have it.
+type batch struct {
+	t, first int   // the turn; the seeding index of items[0]
+	items    []int // item indices
+	pending  bool  // some item's turn t is not journalled
+}
+
+// turnBatch returns turn t of the group [lo, hi), or nil when no item of
+// the group has that many turns.
+func turnBatch(ps *prompts, lo, hi, t int, done map[int]results.Record) *batch {
+	b := &batch{t: t, first: ps.index(lo, t)}
 	for i := lo; i < hi; i++ {
-		if _, ok := done[i]; !ok {
-			return false
+		if ps.turnCount(i) <= t {
+			continue
+		}
+		b.items = append(b.items, i)
+		if _, ok := done[ps.index(i, t)]; !ok {
+			b.pending = true
 		}
 	}
-	return true
+	if b.items == nil {
+		return nil
+	}
+	return b
+}
+
+// turn generates one turn of a group (every item of the group with that
+// turn, so that what was resumed does not change the draw), ranks and
+// journals it.
+func (j *Job) turn(ctx context.Context, m, ref *models.Model, tok *tokenize.Tokenizer, ps *prompts, b *batch, journal *fsutil.Journal, done map[int]results.Record) error {
+	ids, texts, enc := make([]string, len(b.items)), make([]string, len(b.items)), make([][]int, len(b.items))
+	for k, i := range b.items {
+		var err error
+		ids[k] = ps.recordID(i, b.t)
+		if texts[k], enc[k], err = ps.turn(tok, i, b.t, done); err != nil {
+			return err
+		}
+	}
+	recs, err := j.draw(ctx, m, ref, tok, ids, texts, enc, b.first)
+	if err != nil {
+		return err
+	}
+	lines := make([][]byte, len(recs))
+	for k, i := range b.items {
+		idx := ps.index(i, b.t)
+		if lines[k], err = json.Marshal(indexed{Index: idx, Record: recs[k]}); err != nil {
+			return err
+		}
+		done[idx] = recs[k]
+	}
+	return journal.Append(lines...)
+}
+
+// draw generates, scores under the reference and ranks the encoded
+// prompts (record ids, texts, ids); first is the seeding index of the
+// first one.
+func (j *Job) draw(ctx context.Context, m, ref *models.Model, tok *tokenize.Tokenizer, ids, texts []string, enc [][]int, first int) ([]results.Record, error) {
+	o := j.Options
+	o.FirstPrompt += first
+	comps, err := Generate(ctx, m, tok, enc, o)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]results.Record, len(enc))
+	for i := range recs {
+		recs[i] = results.Record{ID: ids[i], Prompt: texts[i]}
+		for _, c := range comps[i] {
+			recs[i].Completions = append(recs[i].Completions, results.Candidate{Completion: c})
+		}
+	}
+	if ref != nil {
+		if err := addRefLogps(ref, enc, recs); err != nil {
+			return nil, err
+		}
+	}
+	if j.Rank != nil {
+		if err := j.Rank(ctx, recs); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
+}
+
+// indexed is a journal record: a record with its prompt's index.
+type indexed struct {
+	Index int `json:"index"`
+	results.Record
 }
 
 // load opens the sampling model and the reference model, if any.
@@ -267,34 +432,6 @@ func (j *Job) load(dir *modeldir.Dir, tok *tokenize.Tokenizer) (m, ref *models.M
 		return nil, nil, err
 	}
 	return m, ref, nil
-}
-
-// group generates, scores under the reference and ranks prompts [lo, hi).
-func (j *Job) group(ctx context.Context, m, ref *models.Model, tok *tokenize.Tokenizer, ps *prompts, lo, hi int) ([]results.Record, error) {
-	o := j.Options
-	o.FirstPrompt += lo
-	comps, err := Generate(ctx, m, tok, ps.ids[lo:hi], o)
-	if err != nil {
-		return nil, err
-	}
-	recs := make([]results.Record, hi-lo)
-	for i := range recs {
-		recs[i] = results.Record{ID: ps.recs[lo+i].ID, Prompt: ps.texts[lo+i]}
-		for _, c := range comps[i] {
-			recs[i].Completions = append(recs[i].Completions, results.Candidate{Completion: c})
-		}
-	}
-	if ref != nil {
-		if err := addRefLogps(ref, ps.ids[lo:hi], recs); err != nil {
-			return nil, err
-		}
-	}
-	if j.Rank != nil {
-		if err := j.Rank(ctx, recs); err != nil {
-			return nil, err
-		}
-	}
-	return recs, nil
 }
 
 // loadRef opens the reference model, which must share the sampling

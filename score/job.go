@@ -15,6 +15,7 @@ import (
 	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/internal/progress"
 	"github.com/dpokit/dpokit/internal/resume"
+	"github.com/dpokit/dpokit/internal/shard"
 	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/models"
@@ -44,10 +45,12 @@ type prepared struct {
 	policy, ref *modeldir.Dir
 	tok         *tokenize.Tokenizer
 	encoded     []tokenize.Encoded
-	key         *resume.Key // identity of the run (its shard included)
+	key         *resume.Key // identity of the run's output (its shard included): the journal's
+	run         *resume.Key // identity of the run, shared by its shards: the done marker's
 }
 
-// Run executes the job and returns its summary.
+// Run executes the job and returns its summary. A shard that this run
+// already finished is not run again: its stored summary is returned.
 func (j *Job) Run(ctx context.Context) (_ *results.Summary, err error) {
 	start := time.Now()
 	if err := j.check(); err != nil {
@@ -57,10 +60,13 @@ func (j *Job) Run(ctx context.Context) (_ *results.Summary, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if done, err := j.finished(in); done != nil || err != nil {
+		return done, err
+	}
 	done := map[int]results.Result{}
 	var journal *fsutil.Journal
 	if j.Out != "" { // before the data is read: a refused resume costs nothing
-		if journal, err = openJournal(j.Out+".partial", in.key, j.Resume, done); err != nil {
+		if journal, err = openJournal(j.out()+".partial", in.key, j.Resume || j.sharded(), done); err != nil {
 			return nil, err
 		}
 		defer func() { err = errors.Join(err, journal.Finish(err, len(done))) }()
@@ -80,17 +86,65 @@ func (j *Job) Run(ctx context.Context) (_ *results.Summary, err error) {
 	if err := j.write(in.encoded, done, sum, journal); err != nil {
 		return nil, err
 	}
+	return sum, j.finish(in, sum, start)
+}
+
+// sharded reports whether the job is one shard of a run: it then writes
+// its part of Out (and of Summary) under shard.Name, resumes its own
+// journal without being asked and leaves a done marker when finished.
+func (j *Job) sharded() bool { return j.Shard.N > 0 }
+
+// out is the per-pair file this job writes: Out, or its part.
+func (j *Job) out() string {
+	if j.sharded() {
+		return shard.Name(j.Out, j.Shard)
+	}
+	return j.Out
+}
+
+// summary is the summary file this job writes: Summary, or its part.
+func (j *Job) summary() string {
+	if j.sharded() {
+		return shard.Name(j.Summary, j.Shard)
+	}
+	return j.Summary
+}
+
+// finished returns the stored summary of a shard that this run finished
+// before, or nil when there is work to do.
+func (j *Job) finished(in *prepared) (*results.Summary, error) {
+	if !j.sharded() {
+		return nil, nil
+	}
+	m, err := shard.Check(j.out(), in.run)
+	if m == nil || err != nil {
+		return nil, err
+	}
+	var sum results.Summary
+	if err := json.Unmarshal(m.Summary, &sum); err != nil {
+		return nil, fmt.Errorf("%s: summary: %w", shard.MarkerPath(j.out()), err)
+	}
+	slog.Info("shard already finished by this run: nothing to do", "shard", j.Shard.String(), "marker", shard.MarkerPath(j.out()))
+	return &sum, nil
+}
+
+// finish times the run, writes its summary and, for a shard, its done
+// marker (last: the marker says every file is complete).
+func (j *Job) finish(in *prepared, sum *results.Summary, start time.Time) error {
 	sum.Seconds = time.Since(start).Seconds()
 	if sum.Seconds > 0 {
 		sum.TokensPerSecond = float64(sum.Tokens) / sum.Seconds
 		sum.PairsPerSecond = float64(sum.Scored) / sum.Seconds
 	}
-	if j.Summary != "" {
-		if err := results.WriteSummary(j.Summary, sum); err != nil {
-			return nil, err
+	if j.summary() != "" {
+		if err := results.WriteSummary(j.summary(), sum); err != nil {
+			return err
 		}
 	}
-	return sum, nil
+	if !j.sharded() {
+		return nil
+	}
+	return shard.Finish(j.out(), j.Shard, in.run, map[string]string{"out": j.out(), "summary": j.summary()}, sum)
 }
 
 // check refuses, before any work, settings that cannot run and outputs
@@ -99,8 +153,11 @@ func (j *Job) check() error {
 	if !(j.Beta > 0) {
 		return errors.New("beta must be positive")
 	}
-	if j.Shard.N > 1 && (j.Shard.I < 0 || j.Shard.I >= j.Shard.N) {
+	if j.sharded() && (j.Shard.I < 0 || j.Shard.I >= j.Shard.N) {
 		return fmt.Errorf("shard %d/%d: index must be in 0..%d", j.Shard.I, j.Shard.N, j.Shard.N-1)
+	}
+	if j.sharded() && j.Out == "" {
+		return errors.New("a shard needs --out: its part is written beside it")
 	}
 	if j.Resume && j.Out == "" {
 		return errors.New("--resume needs --out: results of an interrupted run are kept beside the output file")
@@ -113,9 +170,12 @@ func (j *Job) check() error {
 	if !j.RefFree {
 		ins = append(ins, modelPaths("--ref", j.RefDir)...)
 	}
-	outs := []fsutil.Path{{Flag: "--out", Path: j.Out}, {Flag: "--summary", Path: j.Summary}}
+	outs := []fsutil.Path{{Flag: "--out", Path: j.out()}, {Flag: "--summary", Path: j.summary()}}
 	if j.Out != "" {
-		outs = append(outs, fsutil.Path{Flag: "--out's journal", Path: j.Out + ".partial"})
+		outs = append(outs, fsutil.Path{Flag: "--out's journal", Path: j.out() + ".partial"})
+	}
+	if j.sharded() {
+		outs = append(outs, fsutil.Path{Flag: "--out's done marker", Path: shard.MarkerPath(j.out())})
 	}
 	return fsutil.CheckAliases(ins, outs)
 }
@@ -129,7 +189,7 @@ func modelPaths(flag, dir string) []fsutil.Path {
 	return fsutil.Named(flag, d.Files()...)
 }
 
-// open opens the models and names the run.
+// open opens the models, names the run and starts its summary.
 func (j *Job) open() (*prepared, *results.Summary, error) {
 	refDir := j.RefDir
 	if j.RefFree {
@@ -142,7 +202,7 @@ func (j *Job) open() (*prepared, *results.Summary, error) {
 	in := &prepared{policy: policy, ref: ref, tok: tok}
 	sum := &results.Summary{Beta: j.Beta, RefFree: j.RefFree, LengthNorm: j.LengthNorm, Shard: j.Shard.String(), SkippedRecords: []results.Skip{}}
 	if j.Out != "" {
-		if sum.Out, err = filepath.Abs(j.Out); err != nil {
+		if sum.Out, err = filepath.Abs(j.out()); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -210,6 +270,7 @@ func (j *Job) identify(in *prepared, sum *results.Summary) error {
 		return err
 	}
 	sum.Settings = k.Sum() // shards of one run share it
+	in.run = k.Clone()
 	in.key = k
 	return k.Option("shard", j.Shard.String())
 }
@@ -326,7 +387,7 @@ func (j *Job) write(encoded []tokenize.Encoded, done map[int]results.Result, sum
 	sum.Stats = results.Aggregate(rs)
 	switch {
 	case j.Out != "":
-		if err := fsutil.WriteFile(j.Out, func(w io.Writer) error { return results.WritePairs(w, rs) }); err != nil {
+		if err := fsutil.WriteFile(j.out(), func(w io.Writer) error { return results.WritePairs(w, rs) }); err != nil {
 			return err
 		}
 		if err := journal.Remove(); err != nil {

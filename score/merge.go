@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/shard"
 	"github.com/dpokit/dpokit/results"
 )
 
@@ -20,10 +21,40 @@ func Merge(summaries []string, out, summaryPath string) (*results.Summary, error
 	if err != nil {
 		return nil, err
 	}
-	ins := fsutil.Named("shard summary", summaries...)
-	for _, s := range shards {
-		ins = append(ins, fsutil.Path{Flag: "shard results", Path: s.Out})
+	files := make([]string, len(shards))
+	for i, s := range shards {
+		files[i] = s.Out
 	}
+	ins := append(fsutil.Named("shard summary", summaries...), fsutil.Named("shard results", files...)...)
+	return merge(shards, files, ins, out, summaryPath)
+}
+
+// MergeParts joins the parts that the shards of one run wrote beside out
+// (see package internal/shard) into out and summaryPath (may be ""): it
+// refuses a missing part, parts of different runs and parts changed after
+// their shard finished. The merged pairs equal those of one unsharded run.
+func MergeParts(out, summaryPath string) (*results.Summary, error) {
+	parts, err := shard.Find(out)
+	if err != nil {
+		return nil, err
+	}
+	shards := make([]*results.Summary, len(parts))
+	files := make([]string, len(parts))
+	var ins []fsutil.Path
+	for i, p := range parts {
+		var s results.Summary
+		if err := json.Unmarshal(p.Marker.Summary, &s); err != nil || p.File("out") == "" {
+			return nil, fmt.Errorf("%s: not the done marker of a score shard", shard.MarkerPath(p.Path))
+		}
+		shards[i], files[i] = &s, p.File("out")
+		ins = append(ins, fsutil.Path{Flag: "part", Path: files[i]}, fsutil.Path{Flag: "part's summary", Path: p.File("summary")},
+			fsutil.Path{Flag: "done marker", Path: shard.MarkerPath(p.Path)})
+	}
+	return merge(shards, files, ins, out, summaryPath)
+}
+
+// merge joins the shards' per-pair files (in shard order) and summaries.
+func merge(shards []*results.Summary, files []string, ins []fsutil.Path, out, summaryPath string) (*results.Summary, error) {
 	if err := fsutil.CheckAliases(ins, []fsutil.Path{{Flag: "--out", Path: out}, {Flag: "--summary", Path: summaryPath}}); err != nil {
 		return nil, err
 	}
@@ -31,13 +62,13 @@ func Merge(summaries []string, out, summaryPath string) (*results.Summary, error
 	m := &results.Summary{Beta: first.Beta, RefFree: first.RefFree, LengthNorm: first.LengthNorm, PrefixSharing: first.PrefixSharing,
 		Policy: first.Policy, Ref: first.Ref, Data: first.Data, Settings: first.Settings, SkippedRecords: []results.Skip{}}
 	var rs []results.Result
-	for _, s := range shards {
-		part, err := results.ReadPairs(s.Out)
+	for i, s := range shards {
+		part, err := results.ReadPairs(files[i])
 		if err != nil {
 			return nil, err
 		}
 		if len(part) != s.Scored {
-			return nil, fmt.Errorf("%s holds %d pairs but its summary says %d were scored", s.Out, len(part), s.Scored)
+			return nil, fmt.Errorf("%s holds %d pairs but its summary says %d were scored", files[i], len(part), s.Scored)
 		}
 		rs = append(rs, part...)
 		m.Pairs += s.Pairs

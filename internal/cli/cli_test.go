@@ -313,41 +313,6 @@ func TestSkipInvalidListsEachRecord(t *testing.T) {
 	}
 }
 
-func TestShardsMergeEqualsOneRun(t *testing.T) {
-	dir := t.TempDir()
-	data := manyPairs(t, dir, 30) // 720 pairs: three chunks of score.ChunkPairs
-	whole := filepath.Join(dir, "whole.jsonl")
-	if code, _, stderr := run("score", "--policy", gpt2Policy, "--ref", gpt2Ref, "--data", data, "--out", whole, "--summary", whole+".json"); code != 0 {
-		t.Fatal(stderr)
-	}
-	var sums []string
-	for i := 0; i < 3; i++ {
-		out := filepath.Join(dir, fmt.Sprintf("s%d.jsonl", i))
-		if code, _, stderr := run("score", "--policy", gpt2Policy, "--ref", gpt2Ref, "--data", data, "--out", out, "--summary", out+".json", "--shard", fmt.Sprintf("%d/3", i)); code != 0 {
-			t.Fatal(stderr)
-		}
-		sums = append(sums, out+".json")
-	}
-	merged := filepath.Join(dir, "merged.jsonl")
-	if code, _, stderr := run(append([]string{"score", "merge", "--out", merged, "--summary", merged + ".json"}, sums[2], sums[0], sums[1])...); code != 0 {
-		t.Fatal(stderr)
-	}
-	a, _ := os.ReadFile(whole)
-	b, _ := os.ReadFile(merged)
-	if !bytes.Equal(a, b) {
-		t.Fatalf("merged shards (%d bytes) differ from one run (%d bytes)", len(b), len(a))
-	}
-	sw, sm := readSummary(t, whole+".json"), readSummary(t, merged+".json")
-	for _, k := range []string{"pairs", "scored", "accuracy", "mean_margin", "mean_chosen_reward", "tokens", "settings"} {
-		if fmt.Sprint(sw[k]) != fmt.Sprint(sm[k]) {
-			t.Errorf("summary %s: one run %v, merged %v", k, sw[k], sm[k])
-		}
-	}
-	if code, _, stderr := run("score", "merge", "--out", merged, sums[0], sums[2]); code == 0 || !strings.Contains(stderr, "shard 1/3 is missing") {
-		t.Errorf("merge with a missing shard: exit %d %s", code, stderr)
-	}
-}
-
 // manyPairs writes the shipped pairs repeated reps times with fresh ids and
 // prompts of varied length.
 func manyPairs(t *testing.T, dir string, reps int) string {
@@ -380,7 +345,13 @@ func manyPairs(t *testing.T, dir string, reps int) string {
 // SIGKILL once its journal holds at least n lines.
 func killAfterJournalLines(t *testing.T, args []string, journal string, n int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	killCmdAfterJournalLines(t, exec.Command(binary, args...), journal, n)
+}
+
+// killCmdAfterJournalLines starts cmd and sends it SIGKILL once journal
+// holds at least n lines.
+func killCmdAfterJournalLines(t *testing.T, cmd *exec.Cmd, journal string, n int) {
+	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,14 @@ package cli
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"runtime"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/dpokit/dpokit/bestofn"
+	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/results"
@@ -18,7 +21,8 @@ import (
 func samplingFlags(defaultN int) []cli.Flag {
 	return append([]cli.Flag{
 		&cli.StringFlag{Name: "model", Usage: "model directory to sample from (required)"},
-		&cli.StringFlag{Name: "prompts", Usage: "prompts: JSONL/JSON/Parquet with `prompt` (text or messages) or `messages`, optional `id` (required)"},
+		&cli.StringFlag{Name: "prompts", Usage: "prompts: JSONL/JSON/Parquet with `prompt` (text or messages) or `messages`, optional `id`; " +
+			"or the questions of AlpacaEval, Arena-Hard v2 or MT-Bench (detected) (required)"},
 		&cli.StringFlag{Name: "out", Usage: "output JSONL, one line per prompt (required)"},
 		&cli.IntFlag{Name: "n", Value: defaultN, Usage: "completions per prompt"},
 		&cli.IntFlag{Name: "max-new-tokens", Value: 128, Usage: "tokens generated at most"},
@@ -35,7 +39,10 @@ func samplingFlags(defaultN int) []cli.Flag {
 		&cli.BoolFlag{Name: "resume", Usage: "continue an interrupted run from OUT.partial"},
 		&cli.BoolFlag{Name: "skip-invalid", Usage: "skip bad prompt records (reported) instead of stopping"},
 		&cli.StringFlag{Name: "ref-model", Usage: "also give each completion's log-prob under this model (ref_logp), on the exact token ids"},
-	}, runtimeFlags(runtime.NumCPU())...)
+		&cli.StringFlag{Name: "bench", Value: "auto", Usage: "judge harness of a question file: auto (detected from the first record), alpacaeval, arenahard or mtbench"},
+		&cli.StringFlag{Name: "answers-out", Usage: "also write the answers to a question file as the harness reads them (AlpacaEval JSON, Arena-Hard or MT-Bench JSONL)"},
+		&cli.StringFlag{Name: "model-name", Usage: "generator / model / model_id in --answers-out (default: the --model folder's name)"},
+	}, append(shardFlags(), runtimeFlags(runtime.NumCPU())...)...)
 }
 
 func sampleCommand() *cli.Command {
@@ -50,6 +57,37 @@ func sampleCommand() *cli.Command {
 				return err
 			}
 			return generate(job, &job.Runtime, ro)
+		},
+		Subcommands: []*cli.Command{sampleMergeCommand()},
+	}
+}
+
+func sampleMergeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "merge",
+		Usage:     "join the parts that `sample` or `bestofn` with --shard auto|i/n wrote beside --out",
+		UsageText: "dpokit sample merge --out samples.jsonl [--baseline-out best.jsonl] [--answers-out answers.json]",
+		Description: "Finds the parts next to each output (OUT-shard-IIIII-of-NNNNN.EXT and their done markers), refuses a\n" +
+			"missing part, parts of different runs and parts changed since their shard finished, and writes the files\n" +
+			"one unsharded run writes, byte for byte.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Usage: "merged output JSONL (required); the parts are found beside it"},
+			&cli.StringFlag{Name: "baseline-out", Usage: "also merge bestofn's --baseline-out parts into this file"},
+			&cli.StringFlag{Name: "answers-out", Usage: "also merge the --answers-out parts into this file"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() > 0 {
+				return usagef("unexpected arguments %q (merge finds the parts beside --out)", c.Args().Slice())
+			}
+			if err := required(c, "out"); err != nil {
+				return err
+			}
+			n, err := sample.MergeParts(c.String("out"), map[string]string{"baseline": c.String("baseline-out"), "answers": c.String("answers-out")})
+			if err != nil {
+				return err
+			}
+			slog.Info("merged", "records", n, "out", c.String("out"))
+			return nil
 		},
 	}
 }
@@ -140,10 +178,34 @@ func sampleOptions(c *cli.Context) (*sample.Job, models.RuntimeOptions, error) {
 	if err != nil {
 		return nil, ro, err
 	}
+	shard, err := shardOption(c)
+	if err != nil {
+		return nil, ro, err
+	}
+	bench, err := benchOption(c)
+	if err != nil {
+		return nil, ro, err
+	}
+	name := c.String("model-name")
+	if name == "" {
+		name = filepath.Base(filepath.Clean(c.String("model")))
+	}
 	return &sample.Job{
 		Model: c.String("model"), Prompts: c.String("prompts"), SkipInvalid: c.Bool("skip-invalid"), Options: opts,
 		RefModel: c.String("ref-model"), Out: c.String("out"), Resume: c.Bool("resume"), Stderr: c.App.ErrWriter,
+		Shard: shard, Bench: bench, AnswersOut: c.String("answers-out"), ModelName: name,
 	}, ro, nil
+}
+
+// benchOption reads --bench.
+func benchOption(c *cli.Context) (dataset.Benchmark, error) {
+	switch b := dataset.Benchmark(c.String("bench")); b {
+	case "auto":
+		return "", nil
+	case dataset.AlpacaEval, dataset.ArenaHard, dataset.MTBench:
+		return b, nil
+	}
+	return "", usagef("--bench %q: want auto, alpacaeval, arenahard or mtbench", c.String("bench"))
 }
 
 // bestofnOptions turns the flags into a best-of-N job.

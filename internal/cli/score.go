@@ -35,10 +35,9 @@ func scoreCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "per-pair results (JSONL); default stdout (with --json: not written)"},
 			&cli.StringFlag{Name: "summary", Usage: "summary JSON file"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue an interrupted run from OUT.partial"},
-			&cli.StringFlag{Name: "shard", Usage: "i/n: score only the i-th (0-based) of n contiguous blocks"},
 			&cli.BoolFlag{Name: "skip-invalid", Usage: "skip bad records (listed in the summary) instead of stopping"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON on stdout instead of a table"},
-		}, runtimeFlags()...),
+		}, append(shardFlags(), runtimeFlags()...)...),
 		Action: runScore,
 		Subcommands: []*cli.Command{
 			mergeCommand(),
@@ -74,9 +73,12 @@ func scoreOptions(c *cli.Context) (*score.Job, models.RuntimeOptions, error) {
 	if err := required(c, "policy", "data"); err != nil {
 		return nil, ro, err
 	}
-	shard, err := results.ParseShard(c.String("shard"))
+	shard, err := shardOption(c)
 	if err != nil {
-		return nil, ro, usagef("--%v", err)
+		return nil, ro, err
+	}
+	if shard.N > 0 && c.String("out") == "" {
+		return nil, ro, usagef("--shard needs --out: each shard writes its part beside it")
 	}
 	if !c.Bool("ref-free") && c.String("ref") == "" {
 		return nil, ro, usagef("--ref is required (or --ref-free)")
@@ -157,11 +159,16 @@ func printSummary(c *cli.Context, sum *results.Summary) error {
 
 func mergeCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "merge",
-		Usage:     "merge the outputs of `score --shard i/n` runs into one",
-		UsageText: "dpokit score merge --out pairs.jsonl --summary summary.json SHARD_SUMMARY.json...",
+		Name:  "merge",
+		Usage: "join the parts that `score --shard auto|i/n` wrote beside --out",
+		UsageText: "dpokit score merge --out pairs.jsonl [--summary summary.json]\n" +
+			"dpokit score merge --out pairs.jsonl [--summary summary.json] SHARD_SUMMARY.json...",
+		Description: "Without arguments, merge finds the parts next to --out (OUT-shard-IIIII-of-NNNNN.EXT and their done markers),\n" +
+			"refuses a missing part, parts of different runs and parts changed since their shard finished, and writes\n" +
+			"the per-pair file one unsharded run writes, byte for byte. With arguments, it joins the shards whose\n" +
+			"summary files are given.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Usage: "merged per-pair JSONL (required)"},
+			&cli.StringFlag{Name: "out", Usage: "merged per-pair JSONL (required); the parts are found beside it"},
 			&cli.StringFlag{Name: "summary", Usage: "merged summary JSON"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON instead of a table"},
 		},
@@ -169,10 +176,13 @@ func mergeCommand() *cli.Command {
 			if err := required(c, "out"); err != nil {
 				return err
 			}
+			var sum *results.Summary
+			var err error
 			if c.Args().Len() == 0 {
-				return usagef("give the shard summary files")
+				sum, err = score.MergeParts(c.String("out"), c.String("summary"))
+			} else {
+				sum, err = score.Merge(c.Args().Slice(), c.String("out"), c.String("summary"))
 			}
-			sum, err := score.Merge(c.Args().Slice(), c.String("out"), c.String("summary"))
 			if err != nil {
 				return err
 			}
