@@ -156,12 +156,12 @@ func (m *Model) headWeights() int64 {
 // e visits the training pairs in a permutation seeded by (seed, e), in
 // steps of BatchSize × GradAccum pairs.
 type runOrder struct {
-	train      []Example
-	seed       uint64
-	cfg        Config
-	perEpoch   int
-	epoch      int
-	perm       []int
+	train    []Example
+	seed     uint64
+	cfg      Config
+	perEpoch int
+	epoch    int
+	perm     []int
 }
 
 // step returns the micro-batches of step k (0-based).
