@@ -46,9 +46,17 @@ type packed struct {
 	tokens int       // real tokens (prompt and response, both sequences)
 }
 
-// pack lays out exs (at most slots pairs) as a padded micro-batch. Padding
-// rows hold one unmasked token so that no attention row is fully masked.
+// pack lays out exs (at most slots pairs) as a padded micro-batch in the
+// buckets of bucket.
 func pack(exs []Example, slots int) (*packed, error) {
+	return packShaped(exs, slots, func(maxT, resp int) (int, int) { return bucket(maxT), bucket(resp) })
+}
+
+// packShaped lays out exs (at most slots pairs) as a padded micro-batch of
+// the shape fit gives for its longest sequence and response-token count.
+// Padding rows hold one unmasked token so that no attention row is fully
+// masked.
+func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (*packed, error) {
 	if len(exs) > slots {
 		return nil, fmt.Errorf("%d pairs in a micro-batch of %d", len(exs), slots)
 	}
@@ -64,7 +72,7 @@ func pack(exs []Example, slots int) (*packed, error) {
 		maxT = max(maxT, len(e.Prompt)+max(len(e.Chosen), len(e.Rejected)))
 		resp += len(e.Chosen) + len(e.Rejected)
 	}
-	T, N := bucket(maxT), bucket(resp)
+	T, N := fit(maxT, resp)
 	p := &packed{
 		seqInputs: seqInputs{R: R, T: T, ids: make([]int64, R*T), mask: make([]int64, R*T), pos: make([]int64, R*T)},
 		P:         slots, N: N,

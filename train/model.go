@@ -34,6 +34,12 @@ type LoadOptions struct {
 	// ids and logits as the model directory does (a genai_config.json
 	// included); without it optimum's names are assumed.
 	Signature *modeldir.Signature
+	// Precision of the training passes: fp32 (default) or bf16 matmuls.
+	Precision Precision
+	// LogitChunk is the number of response tokens whose logits are
+	// computed at once (see chunkedLogps): 0 sizes chunks to about 256 MiB
+	// of float32 logits, a negative value computes them all at once.
+	LogitChunk int
 }
 
 // Model is a causal LM imported from ONNX into GoMLX variables.
@@ -55,6 +61,7 @@ type Model struct {
 	vocab   int
 
 	logitsExec *mlctx.Exec
+	chunk      int // LoadOptions.LogitChunk
 }
 
 // param is one trained weight.
@@ -125,9 +132,10 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 			return nil, &UnsupportedError{File: path, Problems: []string{fmt.Sprintf("initializer %q is not float32 (ONNX type %d): training supports float32 weights", t.Name, t.DType)}}
 		}
 	}
-	if m.backend, err = NewBackend(opts.Backend); err != nil {
+	if m.backend, err = backendFor(opts.Backend, opts.Precision); err != nil {
 		return nil, err
 	}
+	m.chunk = opts.LogitChunk
 	err = exceptions.TryCatch[error](func() {
 		om, perr := parser.Parse(data)
 		if perr != nil {
@@ -341,25 +349,16 @@ func (m *Model) callGraph(ctx *mlctx.Scope, in []*graph.Node, outputs ...string)
 // each slot n, log softmax(logits[sel[n]])[tgt[n]]. sel is [N, 2] (row,
 // position), tgt [N, 1]; the result is [N].
 func (m *Model) responseLogps(ctx *mlctx.Scope, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
-	var logits, target *graph.Node
 	if m.head != nil {
 		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
 		h, w := out[0], out[1]
 		if h.Rank() != 3 || w.Rank() != 2 {
 			exceptions.Panicf("logits MatMul inputs are %s and %s, want [batch, sequence, hidden] and [hidden, vocab]", h.Shape(), w.Shape())
 		}
-		hs := graph.Gather(h, sel)                                     // [N, H]
-		logits = graph.DotGeneral(hs, []int{1}, nil, w, []int{0}, nil) // [N, V]
-		wy := graph.Gather(graph.TransposeAllAxes(w, 1, 0), tgt)       // [N, H]
-		target = graph.ReduceSum(graph.Mul(hs, wy), -1)
-	} else {
-		full := m.callGraph(ctx, in, m.logits)[0] // [R, T, V]
-		logits = graph.Gather(full, sel)
-		target = graph.Gather(full, graph.Concatenate([]*graph.Node{sel, tgt}, -1))
+		return chunkedLogps(graph.Gather(h, sel), w, tgt, m.chunkRows(w.Shape().Dim(1)))
 	}
-	mx := graph.StopGradient(graph.ReduceAndKeep(logits, graph.ReduceMax, -1))
-	lse := graph.Add(graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(logits, mx)), -1)), graph.Squeeze(mx, -1))
-	return graph.Sub(target, lse)
+	full := m.callGraph(ctx, in, m.logits)[0] // [R, T, V]
+	return logSoftmaxAt(graph.Gather(full, sel), graph.Gather(full, graph.Concatenate([]*graph.Node{sel, tgt}, -1)))
 }
 
 // rowSums adds up slot values per row: seg is [R, N], x [N]; the result is [R].

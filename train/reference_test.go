@@ -116,24 +116,14 @@ func TestMatchesPyTorch(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				gotMap := map[string]float64{"loss": got.Loss, "grad_norm": got.GradNorm, "learning_rate": got.LearningRate,
-					"rewards/chosen": got.RewardsChosen, "rewards/rejected": got.RewardsRejected,
-					"rewards/accuracies": got.RewardsAccuracies, "rewards/margins": got.RewardsMargins,
-					"logps/chosen": got.LogpsChosen, "logps/rejected": got.LogpsRejected}
+				gotMap := metricsMap(got)
 				tol := trajectoryTol
 				if k == 0 {
 					tol = step1Tol
 				}
-				// Rewards are β·(log π − log π_ref): their error is β times that of
-				// the log-probs, so they are scaled like them.
-				logpScale := max(1, math.Abs(want["logps/chosen"]), math.Abs(want["logps/rejected"]))
 				for key, w := range want {
 					g := gotMap[key]
-					scale := max(1, math.Abs(w))
-					if strings.HasPrefix(key, "rewards/") && key != "rewards/accuracies" {
-						scale = ref.Config.Beta * logpScale
-					}
-					d := math.Abs(g-w) / scale
+					d := math.Abs(g-w) / ref.scale(want, key)
 					worst[key] = max(worst[key], d)
 					if d > tol {
 						t.Errorf("step %d %s: dpokit %.7g, PyTorch %.7g (tolerance %g)", k+1, key, g, w, tol)
@@ -143,6 +133,24 @@ func TestMatchesPyTorch(t *testing.T) {
 			t.Logf("worst relative differences over %d steps: %s", len(ref.Steps), fmtWorst(worst))
 		})
 	}
+}
+
+// metricsMap names a step's metrics as the reference script logs them.
+func metricsMap(m Metrics) map[string]float64 {
+	return map[string]float64{"loss": m.Loss, "grad_norm": m.GradNorm, "learning_rate": m.LearningRate,
+		"rewards/chosen": m.RewardsChosen, "rewards/rejected": m.RewardsRejected,
+		"rewards/accuracies": m.RewardsAccuracies, "rewards/margins": m.RewardsMargins,
+		"logps/chosen": m.LogpsChosen, "logps/rejected": m.LogpsRejected}
+}
+
+// scale is what a difference in a step's metric is divided by: max(1,
+// |value|), and for the rewards β·(log π − log π_ref), whose error is β
+// times that of the log-probs, β·max(1, |log-probs|).
+func (r pytorchRun) scale(step map[string]float64, key string) float64 {
+	if strings.HasPrefix(key, "rewards/") && key != "rewards/accuracies" {
+		return r.Config.Beta * max(1, math.Abs(step["logps/chosen"]), math.Abs(step["logps/rejected"]))
+	}
+	return max(1, math.Abs(step[key]))
 }
 
 func fmtWorst(w map[string]float64) string {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"reflect"
 	"strconv"
@@ -41,6 +40,14 @@ type RunOptions struct {
 	// content; a checkpoint is only resumed by a run with the same one, and
 	// a refusal names what changed. Run adds the hyperparameters to it.
 	Identity *resume.Key
+	// MaxShapes, when positive, chooses at most that many batch shapes from
+	// the run's batches before step 1 and compiles them ahead (see
+	// planShapes); 0 pads to fixed buckets and compiles each new one when
+	// first met.
+	MaxShapes int
+	// Start is when the job began, for the time to the first step; zero
+	// means when Run was called.
+	Start time.Time
 	// Log receives each step's and evaluation's record (see Record).
 	Log func(Record) error
 	// Progress receives a human-readable line per step; nil for none.
@@ -89,6 +96,7 @@ type Result struct {
 	Last       Metrics  // the last step's metrics
 	Eval       *Metrics // the last evaluation, if any
 	Checkpoint string   // the last checkpoint written
+	Stats      RunStats // compiles, time to the first step, memory
 }
 
 // runState is the caller-independent part of a checkpoint: enough to
@@ -185,8 +193,16 @@ func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
 		}
 		return log(Record{Split: "eval", Step: tr.step, Epoch: float64(tr.step) / float64(perEpoch), Metrics: ms})
 	}
-	var order []int
-	orderEpoch := -1
+	ord := &runOrder{train: o.Train, seed: o.Seed, cfg: cfg, perEpoch: perEpoch}
+	if o.Start.IsZero() {
+		o.Start = time.Now()
+	}
+	if o.MaxShapes > 0 {
+		if err := compileRun(tr, ord, total, o, res); err != nil {
+			return res, err
+		}
+	}
+	defer res.Stats.finish(tr)
 	start := time.Now()
 	for tr.step < total {
 		if err := ctx.Err(); err != nil {
@@ -195,23 +211,7 @@ func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
 			}
 			return res, err
 		}
-		k := tr.step
-		epoch, j := k/perEpoch, k%perEpoch
-		if epoch != orderEpoch {
-			order = rand.New(rand.NewPCG(o.Seed, uint64(epoch))).Perm(n)
-			orderEpoch = epoch
-		}
-		per := cfg.BatchSize * cfg.GradAccum
-		idx := order[j*per : min((j+1)*per, n)]
-		var micro [][]Example
-		for lo := 0; lo < len(idx); lo += cfg.BatchSize {
-			var b []Example
-			for _, i := range idx[lo:min(lo+cfg.BatchSize, len(idx))] {
-				b = append(b, o.Train[i])
-			}
-			micro = append(micro, b)
-		}
-		ms, err := tr.Step(micro)
+		ms, err := tr.Step(ord.step(tr.step))
 		if err != nil {
 			var nf *NonFiniteError
 			if errors.As(err, &nf) {
@@ -227,6 +227,9 @@ func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
 		}
 		res.Steps = tr.step
 		res.Last = ms
+		if tr.step == res.Resumed+1 {
+			res.Stats.firstStep(o.Start)
+		}
 		if err := log(Record{Split: "train", Step: tr.step, Epoch: float64(tr.step) / float64(perEpoch), Metrics: ms}); err != nil {
 			return res, err
 		}

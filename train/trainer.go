@@ -54,6 +54,9 @@ type Trainer struct {
 	eval   *mlctx.Exec
 	apply  *mlctx.Exec
 	logps  *mlctx.Exec // lazily: per-sequence log-probs
+
+	plan      []Shape            // the batch shapes of a run (shapes.go); nil: buckets
+	shapesRun map[string][]Shape // distinct shapes compiled or run, per step graph
 }
 
 // maxShapes bounds the compiled graphs kept per function: the (T, N)
@@ -231,6 +234,7 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 		if err != nil {
 			return ms, err
 		}
+		t.noteShape("train", Shape{p.T, p.N})
 		out, err := t.micro.Call(t.batchArgs(p)...)
 		if err != nil {
 			return ms, fmt.Errorf("step %d: %w", t.step+1, err)
@@ -316,6 +320,7 @@ func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
 		if err != nil {
 			return ms, err
 		}
+		t.noteShape("eval", Shape{p.T, p.N})
 		out, err := t.eval.Call(t.batchArgs(p)...)
 		if err != nil {
 			return ms, fmt.Errorf("evaluate: %w", err)
@@ -350,7 +355,7 @@ func (t *Trainer) pack(exs []Example) (*packed, error) {
 			}
 		}
 	}
-	return pack(exs, t.cfg.BatchSize)
+	return packShaped(exs, t.cfg.BatchSize, t.fit)
 }
 
 // Logps returns the summed log-probs of each pair's chosen and rejected

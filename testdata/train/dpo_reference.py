@@ -33,8 +33,15 @@ Conventions (TRL DPOTrainer, concatenated forward):
 
 Reference log-probs come from the matching *-ref model, computed once by this script (the
 same numbers dpokit would read from its reference cache) and stored in the JSON.
+
+A case whose name ends in _bf16 runs the policy's steps as dpokit's --precision bf16 does
+(reference log-probs stay float32): every matrix product (torch.matmul, F.linear) takes its
+operands rounded to bfloat16 and accumulates and returns float32, in the forward pass and in
+both products of its gradient (the incoming gradient is rounded to bfloat16 as an operand);
+norms, softmax, the loss and AdamW stay float32.
 """
 
+import contextlib
 import json
 import math
 import os
@@ -64,7 +71,59 @@ CASES = [
     ("gpt2_hinge_rmsprop", "gpt2", "hinge", 0.1, 0.0, "rmsprop", 2e-5, 0.01, 0, 0.0),
     ("gpt2_sft", "gpt2", "sft", 0.1, 0.0, "adamw", 2e-3, 0.0, 0, 1.0),
     ("llama_sigmoid", "llama", "sigmoid", 0.1, 0.0, "adamw", 2e-3, 0.01, 2, 1.0),
+    ("llama_sigmoid_bf16", "llama", "sigmoid", 0.1, 0.0, "adamw", 2e-3, 0.01, 2, 1.0),
 ]
+
+
+def to_bf16(x):
+    return x.to(torch.bfloat16).to(torch.float32)
+
+
+class RoundOperand(torch.autograd.Function):
+    """Forward: x rounded to bfloat16 (as a matmul operand); backward: the gradient as is."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return to_bf16(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class RoundGradient(torch.autograd.Function):
+    """Forward: identity; backward: the incoming gradient rounded to bfloat16, the operand
+    of the two products that make a matmul's gradient."""
+
+    @staticmethod
+    def forward(ctx, y):
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return to_bf16(g)
+
+
+class Bf16Matmuls:
+    """Within the block, torch.matmul and F.linear have bfloat16 operands (float32
+    accumulation and result), forward and backward."""
+
+    def __enter__(self):
+        self.matmul, self.linear = torch.matmul, F.linear
+        mm = self.matmul
+
+        def matmul(a, b):
+            return RoundGradient.apply(mm(RoundOperand.apply(a), RoundOperand.apply(b)))
+
+        def linear(x, w, b=None):
+            y = matmul(x, w.t())
+            return y if b is None else y + b
+
+        torch.matmul, F.linear = matmul, linear
+        return self
+
+    def __exit__(self, *exc):
+        torch.matmul, F.linear = self.matmul, self.linear
 
 
 def load_model_dir(path):
@@ -145,6 +204,29 @@ def run_case(case):
     else:
         opt = torch.optim.RMSprop(params, lr=lr, weight_decay=wd)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_lambda(k, warmup, STEPS))
+    with Bf16Matmuls() if name.endswith("_bf16") else contextlib.nullcontext():
+        steps = train_steps(case, policy, cfg, pairs, params, opt, sched)
+    out = {
+        "generator": "testdata/train/dpo_reference.py",
+        "torch_version": torch.__version__,
+        "policy": f"{family}-policy",
+        "ref": f"{family}-ref",
+        "config": {"loss": loss_type, "beta": beta, "label_smoothing": eps, "optimizer": opt_name, "lr": lr,
+                   "weight_decay": wd, "warmup_steps": warmup, "max_grad_norm": max_norm, "steps": STEPS,
+                   "batch_size": BATCH, "grad_accum": ACCUM, "schedule": "linear"},
+        "pairs": pairs,
+        "steps": steps,
+    }
+    if name.endswith("_bf16"):
+        out["precision"] = "bf16"
+    with open(os.path.join(HERE, name + ".json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+
+
+def train_steps(case, policy, cfg, pairs, params, opt, sched):
+    """STEPS optimizer steps of the policy; the logged metrics of each."""
+    name, loss_type, beta, eps, max_norm = case[0], case[2], case[3], case[4], case[9]
     steps = []
     cursor = 0
     for k in range(STEPS):
@@ -189,20 +271,7 @@ def run_case(case):
         logged["learning_rate"] = step_lr
         steps.append(logged)
         print(f"{name} step {k + 1}: loss {logged['loss']:.6f} grad_norm {logged['grad_norm']:.6f} lr {step_lr:.2e}")
-    out = {
-        "generator": "testdata/train/dpo_reference.py",
-        "torch_version": torch.__version__,
-        "policy": f"{family}-policy",
-        "ref": f"{family}-ref",
-        "config": {"loss": loss_type, "beta": beta, "label_smoothing": eps, "optimizer": opt_name, "lr": lr,
-                   "weight_decay": wd, "warmup_steps": warmup, "max_grad_norm": max_norm, "steps": STEPS,
-                   "batch_size": BATCH, "grad_accum": ACCUM, "schedule": "linear"},
-        "pairs": pairs,
-        "steps": steps,
-    }
-    with open(os.path.join(HERE, name + ".json"), "w") as f:
-        json.dump(out, f, indent=1)
-        f.write("\n")
+    return steps
 
 
 def main():

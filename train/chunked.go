@@ -1,0 +1,65 @@
+package train
+
+import (
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// logitChunkBytes is the float32 logits one chunk may hold when
+// LoadOptions.LogitChunk is 0: 256 MiB, so that vocabularies of 150k–260k
+// tokens cost a few hundred megabytes whatever the batch.
+const logitChunkBytes = 256 << 20
+
+// chunkRows is the number of response tokens per LM-head chunk for a
+// vocabulary of V: LoadOptions.LogitChunk, or what fits logitChunkBytes;
+// 0 means one chunk.
+func (m *Model) chunkRows(V int) int {
+	switch {
+	case m.chunk < 0:
+		return 0
+	case m.chunk > 0:
+		return m.chunk
+	}
+	return max(1, logitChunkBytes/(4*max(1, V)))
+}
+
+// chunkedLogps returns log softmax(hs·w)[tgt] per response token: hs is
+// [N, H] (the hidden states that predict the response tokens), w the LM
+// head [H, V], tgt [N, 1]; the result is [N].
+//
+// The [N, V] logits are never held at once when rows > 0 and N > rows:
+// each chunk of rows tokens computes its logits, reduces them to a
+// log-sum-exp and a target logit, and is a gradient checkpoint (GoMLX's
+// Node.Checkpoint): the backward pass recomputes a chunk's logits from its
+// hidden states when that chunk's gradient arrives, instead of keeping
+// every chunk's logits from the forward pass.
+func chunkedLogps(hs, w, tgt *graph.Node, rows int) *graph.Node {
+	N := hs.Shape().Dim(0)
+	if rows <= 0 || N <= rows {
+		return headLogps(hs, w, tgt)
+	}
+	var parts []*graph.Node
+	for lo := 0; lo < N; lo += rows {
+		r := graph.AxisRange(lo, min(lo+rows, N))
+		h := graph.Slice(hs, r).Checkpoint()
+		parts = append(parts, headLogps(h, w, graph.Slice(tgt, r)).StopCheckpoint())
+	}
+	return graph.Concatenate(parts, 0)
+}
+
+// headLogps is one chunk: hs [n, H], w [H, V], tgt [n, 1] -> [n].
+func headLogps(hs, w, tgt *graph.Node) *graph.Node {
+	logits := graph.DotGeneral(hs, []int{1}, nil, w, []int{0}, nil) // [n, V]
+	n := hs.Shape().Dim(0)
+	rows := graph.Iota(hs.Graph(), shapes.Make(tgt.DType(), n, 1), 0)
+	target := graph.Gather(logits, graph.Concatenate([]*graph.Node{rows, tgt}, -1))
+	return logSoftmaxAt(logits, target)
+}
+
+// logSoftmaxAt is target − logsumexp(logits) over the last axis: logits
+// [n, V], target [n] (the chosen entries of the same logits).
+func logSoftmaxAt(logits, target *graph.Node) *graph.Node {
+	mx := graph.StopGradient(graph.ReduceAndKeep(logits, graph.ReduceMax, -1))
+	lse := graph.Add(graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(logits, mx)), -1)), graph.Squeeze(mx, -1))
+	return graph.Sub(target, lse)
+}
