@@ -23,7 +23,9 @@ type rootReader struct {
 
 var _ onnx.ExternalDataReader = (*rootReader)(nil)
 
-func newRootReader(dir string) *rootReader { return &rootReader{dir: dir, files: map[string]*os.File{}} }
+func newRootReader(dir string) *rootReader {
+	return &rootReader{dir: dir, files: map[string]*os.File{}}
+}
 
 func (r *rootReader) open(location string) (*os.File, error) {
 	r.mu.Lock()
