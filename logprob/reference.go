@@ -16,7 +16,7 @@ import (
 // are usually cached) and closes before returning.
 type Reference struct {
 	Runtime         func() (*models.Runtime, error)
-	BatchTokens     int
+	BatchTokens     int // padded tokens per pass; 0 sizes passes by the vocabulary (BatchTokens)
 	NoPrefixSharing bool
 	Progress        io.Writer // progress line; nil for none
 }
@@ -45,7 +45,7 @@ func (r *Reference) Logps(ctx context.Context, dir *modeldir.Dir, pairs []tokeni
 	chosen, rejected = make([]float64, len(pairs)), make([]float64, len(pairs))
 	bar := progress.New(r.Progress, "reference log-probs", "pairs", len(pairs))
 	defer bar.Finish()
-	for _, batch := range Plan(pairs, r.BatchTokens, sharing) {
+	for _, batch := range Plan(pairs, BatchTokens(r.BatchTokens, dir.Signature.Vocab), sharing) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}

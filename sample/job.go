@@ -66,6 +66,9 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := j.Options.CheckVocab(dir.Signature.Vocab); err != nil {
+		return nil, err
+	}
 	tok, err := tokenize.Load(j.Model)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
