@@ -21,8 +21,30 @@ import (
 	"github.com/dpokit/dpokit/tokenize"
 )
 
-// DefaultBatchTokens keeps one batch's logits near 200 MB for a 50k vocabulary.
+// DefaultBatchTokens is the budget of Batches when none is given and the
+// vocabulary is unknown; commands size it by the vocabulary (BatchTokens).
 const DefaultBatchTokens = 1024
+
+// LogitsBudget is the default size in bytes of one pass's logits (padded
+// tokens × vocabulary × 4). The logits and what ONNX Runtime computes them
+// from take most of a pass's memory for models of the shipped kind, so
+// peak memory follows the budget and the vocabulary, not the data (see
+// the README's memory table, `make bench`).
+const LogitsBudget = 32 << 20
+
+// BatchTokens is budget when it is positive, else the padded tokens whose
+// logits take LogitsBudget for a vocabulary of vocab, between 64 and
+// DefaultBatchTokens (a reward model's one score per sequence counts as a
+// vocabulary of 1: its passes stop at DefaultBatchTokens).
+func BatchTokens(budget, vocab int) int {
+	if budget > 0 {
+		return budget
+	}
+	if vocab <= 0 {
+		return DefaultBatchTokens
+	}
+	return min(DefaultBatchTokens, max(64, LogitsBudget/(4*vocab)))
+}
 
 // Batches groups pairs into batches whose padded token count stays within
 // budget, after sorting by length so that a batch holds similar lengths.

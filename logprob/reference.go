@@ -19,7 +19,7 @@ type Reference struct {
 	// Open, when set, is an ONNX Runtime already open in the process (one
 	// is allowed per process): it is used instead of Runtime and left open.
 	Open            *models.Runtime
-	BatchTokens     int
+	BatchTokens     int // padded tokens per pass; 0 sizes passes by the vocabulary (BatchTokens)
 	NoPrefixSharing bool
 	Progress        io.Writer // progress line; nil for none
 }
@@ -51,7 +51,7 @@ func (r *Reference) Logps(ctx context.Context, dir *modeldir.Dir, pairs []tokeni
 	chosen, rejected = make([]float64, len(pairs)), make([]float64, len(pairs))
 	bar := progress.New(r.Progress, "reference log-probs", "pairs", len(pairs))
 	defer bar.Finish()
-	for _, batch := range Plan(pairs, r.BatchTokens, sharing) {
+	for _, batch := range Plan(pairs, BatchTokens(r.BatchTokens, dir.Signature.Vocab), sharing) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}

@@ -10,12 +10,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/dpokit/dpokit/internal/fsutil"
 )
 
 // Dir is a model directory in the Hugging Face / optimum layout, or one
@@ -60,7 +63,13 @@ var onnxCandidates = []string{
 	"decoder_model.onnx", "onnx/decoder_model.onnx",
 }
 
-// Open reads a model directory and the signature of its ONNX file.
+// Open reads a model directory and the signature of its ONNX file. Every
+// path it reads resolves inside the directory, symlinks followed then
+// checked, before it is opened: the configuration and tokenizer files, the
+// ONNX file (genai_config.json's decoder filename included) and the
+// external data files the ONNX file names (these inside the ONNX file's own
+// directory, where ONNX Runtime resolves them). A path that leads out is
+// refused with an error naming it (and the tensor, for external data).
 func Open(path string) (*Dir, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -69,43 +78,23 @@ func Open(path string) (*Dir, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("model directory %s: not a directory", path)
 	}
+	for _, f := range ConfigFiles {
+		if _, err := fsutil.Inside(path, f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("model directory %s: %s: %w", path, f, err)
+		}
+	}
 	d := &Dir{Path: path, Config: map[string]any{}, Generation: map[string]any{}}
-	if err := readJSONIfExists(filepath.Join(path, "config.json"), &d.Config); err != nil {
+	if err := readJSONIfExists(path, "config.json", &d.Config); err != nil {
 		return nil, err
 	}
-	if err := readJSONIfExists(filepath.Join(path, "generation_config.json"), &d.Generation); err != nil {
+	if err := readJSONIfExists(path, "generation_config.json", &d.Generation); err != nil {
 		return nil, err
 	}
-	genai := filepath.Join(path, "genai_config.json")
-	if _, err := os.Stat(genai); err == nil {
-		d.GenAI = &GenAIConfig{}
-		if err := readJSONIfExists(genai, d.GenAI); err != nil {
-			return nil, err
-		}
-		if d.GenAI.Model.Decoder.Filename != "" {
-			d.ONNX = filepath.Join(path, d.GenAI.Model.Decoder.Filename)
-		}
-	}
-	if d.ONNX == "" {
-		for _, c := range onnxCandidates {
-			p := filepath.Join(path, c)
-			if _, err := os.Stat(p); err == nil {
-				d.ONNX = p
-				break
-			}
-		}
-	}
-	if d.ONNX == "" {
-		return nil, fmt.Errorf("model directory %s: no ONNX file (looked for %s)", path, strings.Join(onnxCandidates, ", "))
+	if d.ONNX, err = findONNX(d); err != nil {
+		return nil, err
 	}
 	if d.Graph, err = ReadGraph(d.ONNX); err != nil {
 		return nil, err
-	}
-	onnxDir := filepath.Dir(d.ONNX)
-	for _, ext := range d.Graph.ExternalFiles {
-		if _, err := os.Stat(filepath.Join(onnxDir, ext)); err != nil {
-			return nil, fmt.Errorf("%s: external data file %s: %w", d.ONNX, ext, err)
-		}
 	}
 	if d.Signature, err = readSignature(d); err != nil {
 		return nil, fmt.Errorf("%s: %w", d.ONNX, err)
@@ -113,18 +102,57 @@ func Open(path string) (*Dir, error) {
 	return d, nil
 }
 
-func readJSONIfExists(path string, dst any) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+// findONNX returns the decoder's ONNX file: genai_config.json's decoder
+// filename, else the first of onnxCandidates present. Each resolves inside
+// the directory.
+func findONNX(d *Dir) (string, error) {
+	g := &GenAIConfig{}
+	ok, err := readJSON(d.Path, "genai_config.json", g)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		d.GenAI = g
+		if name := g.Model.Decoder.Filename; name != "" {
+			if _, err := fsutil.Inside(d.Path, name); err != nil {
+				return "", fmt.Errorf("%s: model.decoder.filename: %w", filepath.Join(d.Path, "genai_config.json"), err)
+			}
+			return filepath.Join(d.Path, name), nil
+		}
+	}
+	for _, c := range onnxCandidates {
+		_, err := fsutil.Inside(d.Path, c)
+		if err == nil {
+			return filepath.Join(d.Path, c), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("model directory %s: %s: %w", d.Path, c, err)
+		}
+	}
+	return "", fmt.Errorf("model directory %s: no ONNX file (looked for %s)", d.Path, strings.Join(onnxCandidates, ", "))
+}
+
+// readJSONIfExists decodes the file name of dir into dst; a missing file
+// leaves dst as it is.
+func readJSONIfExists(dir, name string, dst any) error {
+	_, err := readJSON(dir, name, dst)
+	return err
+}
+
+// readJSON decodes the file name of dir (read inside dir) into dst and
+// reports whether it exists.
+func readJSON(dir, name string, dst any) (bool, error) {
+	b, err := fsutil.ReadFileInside(dir, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, fmt.Errorf("model directory %s: %s: %w", dir, name, err)
 	}
 	if err := json.Unmarshal(b, dst); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return false, fmt.Errorf("%s: %w", filepath.Join(dir, name), err)
 	}
-	return nil
+	return true, nil
 }
 
 // ConfigInt returns the first integer found under any of the keys of config.json.

@@ -4,7 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/dpokit/dpokit/internal/testmodel"
 )
 
 const modelsDir = "../testdata/models"
@@ -98,4 +102,49 @@ func TestOpenDirErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenRefusesPathsLeadingOut: every path a model directory names — an
+// external data location, genai_config.json's decoder file name, a
+// tokenizer file through a symlink — must resolve inside it; Open refuses
+// the directory, naming what leads out, before anything outside is read.
+func TestOpenRefusesPathsLeadingOut(t *testing.T) {
+	for _, tc := range []struct{ how, want string }{
+		{testmodel.DotDot, `external data location "../outside/w.bin" is not inside`},
+		{testmodel.Symlink, `external data location "w.bin" resolves to`},
+		{testmodel.Genai, `model.decoder.filename: "../outside/model.onnx" is not inside`},
+		{testmodel.TokLink, `tokenizer.json: "tokenizer.json" resolves to`},
+	} {
+		t.Run(tc.how, func(t *testing.T) {
+			dir, outside, err := testmodel.Escaping(t.TempDir(), filepath.Join(modelsDir, "llama-policy"), tc.how)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := time.Now().Add(-time.Hour)
+			os.Chtimes(outside, old, old) // relatime then updates the access time on a read
+			before := atime(t, outside)
+			_, err = Open(dir)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if tc.how == testmodel.DotDot || tc.how == testmodel.Symlink {
+				if !strings.Contains(err.Error(), `tensor "`) {
+					t.Errorf("error %q does not name the tensor", err)
+				}
+			}
+			if atime(t, outside) != before {
+				t.Errorf("%s was read", outside)
+			}
+		})
+	}
+}
+
+// atime is the file's access time.
+func atime(t *testing.T, path string) int64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Atim.Nano()
 }

@@ -3,6 +3,7 @@ package modeldir
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"syscall"
 
@@ -32,7 +33,10 @@ type Graph struct {
 	ExternalFiles []string
 }
 
-// ReadGraph parses the ONNX file at path (mapped, not read into memory).
+// ReadGraph parses the ONNX file at path (mapped, not read into memory)
+// and checks its external data files: each must be a file inside the ONNX
+// file's directory, symlinks followed (onnxproto.CheckExternal), so that
+// nothing outside is opened by what runs the model.
 func ReadGraph(path string) (*Graph, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -59,6 +63,9 @@ func ReadGraph(path string) (*Graph, error) {
 	if len(g.Inputs) == 0 && len(g.Outputs) == 0 {
 		return nil, fmt.Errorf("%s: not a valid ONNX model: no graph inputs or outputs", path)
 	}
+	if _, err := m.CheckExternal(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return g, nil
 }
 
@@ -81,13 +88,15 @@ func summarize(m *onnxproto.Model) *Graph {
 			if onnxproto.IsFloat(t.DType) {
 				g.Parameters += max(t.Elems(), 0)
 			}
-			if t.External != nil && !ext[t.External.Location] {
-				ext[t.External.Location] = true
-				g.ExternalFiles = append(g.ExternalFiles, t.External.Location)
-			}
 		}
 	}
 	visit(m.Graph)
+	for _, r := range m.Externals() {
+		if !ext[r.Location] {
+			ext[r.Location] = true
+			g.ExternalFiles = append(g.ExternalFiles, r.Location)
+		}
+	}
 	sort.Strings(g.ExternalFiles)
 	return g
 }

@@ -124,6 +124,9 @@ func (j *Job) open() (*modeldir.Dir, *tokenize.Tokenizer, *prompts, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := j.Options.CheckVocab(dir.Signature.Vocab); err != nil {
+		return nil, nil, nil, err
+	}
 	tok, err := tokenize.Load(j.Model)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("tokenizer: %w", err)

@@ -86,6 +86,22 @@ func (o Options) Validate() error {
 			return bad("StopStrings", `""`, "non-empty stop strings")
 		}
 	}
+	for _, id := range o.StopTokens {
+		if id < 0 {
+			return bad("StopTokens", id, "token ids >= 0")
+		}
+	}
+	return nil
+}
+
+// CheckVocab reports a stop token that is not an id of a vocabulary of
+// vocab tokens, as an *OptionError.
+func (o Options) CheckVocab(vocab int) error {
+	for _, id := range o.StopTokens {
+		if id < 0 || id >= vocab {
+			return &OptionError{Option: "StopTokens", Value: id, Want: fmt.Sprintf("a token id of the model's vocabulary, 0..%d", vocab-1)}
+		}
+	}
 	return nil
 }
 

@@ -76,7 +76,7 @@ func (j *Job) Run(ctx context.Context) (_ *results.Summary, err error) {
 	}
 	sharing := !j.NoPrefixSharing && logprob.CanShare(in.policy, in.ref)
 	sum.PrefixSharing = sharing
-	todo, todoPairs := unfinished(in.encoded, done, j.BatchTokens, sharing)
+	todo, todoPairs := unfinished(in.encoded, done, logprob.BatchTokens(j.BatchTokens, in.policy.Signature.Vocab), sharing)
 	sum.Phases.Prepare = time.Since(start).Seconds()
 	loopStart := time.Now()
 	if err := j.score(ctx, in, todo, todoPairs, sharing, sum, journal, done); err != nil {

@@ -168,7 +168,7 @@ func (j *ModelJudge) Rewards(ctx context.Context, prompts, responses []string) (
 		seqs[i] = logprob.Seq{Prompt: e.Prompt, Response: e.Chosen}
 	}
 	out := make([]float64, len(seqs))
-	for _, b := range logprob.SeqBatches(seqs, j.spec.BatchTokens) {
+	for _, b := range logprob.SeqBatches(seqs, logprob.BatchTokens(j.spec.BatchTokens, j.policy.Dir.Signature.Vocab)) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

@@ -14,7 +14,8 @@ import (
 // Options control how pairs are scored.
 type Options struct {
 	Rewarding
-	// BatchTokens bounds the padded tokens of one forward pass (rows × length).
+	// BatchTokens bounds the padded tokens of one forward pass (rows ×
+	// length); 0 sizes passes by the vocabulary (logprob.BatchTokens).
 	BatchTokens int
 	// NoPrefixSharing runs prompt+response as full sequences instead of
 	// running each prompt once and continuing its KV cache twice.

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/dpokit/dpokit/internal/fsutil"
 )
 
 // tokenizerFile holds the parts of tokenizer.json that this package reads
@@ -76,12 +77,12 @@ func readConfigs(dir string) (*configs, error) {
 	cfg := &configs{}
 	var tc tokenizerConfig
 	tcPath := filepath.Join(dir, "tokenizer_config.json")
-	okTC, err := readOptionalJSON(tcPath, &tc)
+	okTC, err := readOptionalJSON(dir, "tokenizer_config.json", &tc)
 	if err != nil {
 		return nil, err
 	}
 	var sm specialTokensMap
-	okSM, err := readOptionalJSON(filepath.Join(dir, "special_tokens_map.json"), &sm)
+	okSM, err := readOptionalJSON(dir, "special_tokens_map.json", &sm)
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +117,11 @@ func readConfigs(dir string) (*configs, error) {
 	return cfg, nil
 }
 
-// readOptionalJSON decodes path into v; a missing file is not an error.
-func readOptionalJSON(path string, v any) (bool, error) {
-	b, err := os.ReadFile(path)
+// readOptionalJSON decodes the file name of dir (read inside dir) into v;
+// a missing file is not an error.
+func readOptionalJSON(dir, name string, v any) (bool, error) {
+	path := filepath.Join(dir, name)
+	b, err := fsutil.ReadFileInside(dir, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}

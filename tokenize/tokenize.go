@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -15,6 +14,8 @@ import (
 	"github.com/sugarme/tokenizer"
 	"github.com/sugarme/tokenizer/pretrained"
 	"github.com/sugarme/tokenizer/util"
+
+	"github.com/dpokit/dpokit/internal/fsutil"
 )
 
 // Message is one turn of a conversation, rendered by [Tokenizer.ApplyChatTemplate].
@@ -47,10 +48,11 @@ type Tokenizer struct {
 }
 
 // Load reads dir/tokenizer.json plus, when present, dir/tokenizer_config.json
-// and dir/special_tokens_map.json.
+// and dir/special_tokens_map.json; each must resolve inside dir (a symlink
+// leading out is refused).
 func Load(dir string) (*Tokenizer, error) {
 	path := filepath.Join(dir, "tokenizer.json")
-	raw, err := os.ReadFile(path)
+	raw, err := fsutil.ReadFileInside(dir, "tokenizer.json")
 	if err != nil {
 		return nil, fmt.Errorf("load tokenizer: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/internal/onnxproto"
 )
 
@@ -106,18 +107,25 @@ func (m *Model) Export(srcDir, out string, provenance any) (*ExportResult, error
 			return nil
 		}
 		if !d.Type().IsRegular() {
-			info, err := os.Stat(p) // follow symlinks to files
-			if err != nil || !info.Mode().IsRegular() {
+			// A symlink is copied as the file it leads to, only when that
+			// file is inside the model directory.
+			real, err := fsutil.Inside(srcAbs, r)
+			if err != nil {
 				res.Skipped = append(res.Skipped, r)
 				return nil
 			}
+			if info, err := os.Stat(real); err != nil || !info.Mode().IsRegular() {
+				res.Skipped = append(res.Skipped, r)
+				return nil
+			}
+			p = real
 		}
 		return copyFile(p, filepath.Join(tmp, r))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copy %s: %w", srcDir, err)
 	}
-	data, n, err := m.weightsONNX(filepath.Join(tmp, filepath.Dir(rel)))
+	data, n, err := m.weightsONNX(tmp, filepath.Dir(rel))
 	if err != nil {
 		return nil, err
 	}
@@ -154,8 +162,15 @@ func isONNXFile(name string) bool {
 
 // weightsONNX returns the ONNX file with the trained weights: inline
 // initializers re-encoded, external ones written into the copies of their
-// data files under dir. It returns how many initializers it updated.
-func (m *Model) weightsONNX(dir string) ([]byte, int, error) {
+// data files in the directory sub of out (the new model directory, opened
+// as an os.Root: nothing outside it can be written, whatever a location
+// says). It returns how many initializers it updated.
+func (m *Model) weightsONNX(out, sub string) ([]byte, int, error) {
+	root, err := os.OpenRoot(out)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer root.Close()
 	index := map[string]int{}
 	for i, t := range m.file.Graph.Inits {
 		index[t.Name] = i
@@ -192,8 +207,8 @@ func (m *Model) weightsONNX(dir string) ([]byte, int, error) {
 		}
 		f := files[t.External.Location]
 		if f == nil {
-			if f, err = os.OpenFile(filepath.Join(dir, t.External.Location), os.O_WRONLY, 0); err != nil {
-				return nil, 0, fmt.Errorf("initializer %q: %w", p.name, err)
+			if f, err = root.OpenFile(filepath.Join(sub, t.External.Location), os.O_WRONLY, 0); err != nil {
+				return nil, 0, fmt.Errorf("initializer %q: external data %q: %w", p.name, t.External.Location, err)
 			}
 			files[t.External.Location] = f
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -133,7 +134,9 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 			return nil, err
 		}
 	}
-	in.onnx = trainable(in.policy)
+	if in.onnx, err = trainable(in.policy); err != nil {
+		return nil, err
+	}
 	if in.model, err = Load(in.onnx, LoadOptions{Backend: j.Backend, Signature: &in.policy.Signature}); err != nil {
 		return nil, err
 	}
@@ -235,16 +238,26 @@ func (j *Job) openLog() (io.Writer, func() error, error) {
 // trainable is the ONNX file to train: a merged decoder (If on
 // use_cache_branch) has no gradient path; its unmerged sibling holds the
 // same weights and graph.
-func trainable(d *modeldir.Dir) string {
+// The sibling must resolve inside the directory, as modeldir.Open checked
+// the merged one.
+func trainable(d *modeldir.Dir) (string, error) {
 	if filepath.Base(d.ONNX) != "decoder_model_merged.onnx" {
-		return d.ONNX
+		return d.ONNX, nil
 	}
-	sib := filepath.Join(filepath.Dir(d.ONNX), "decoder_model.onnx")
-	if st, err := os.Stat(sib); err != nil || !st.Mode().IsRegular() {
-		return d.ONNX
+	dir := filepath.Dir(d.ONNX)
+	real, err := fsutil.Inside(dir, "decoder_model.onnx")
+	if errors.Is(err, fs.ErrNotExist) {
+		return d.ONNX, nil
 	}
+	if err != nil {
+		return "", fmt.Errorf("model directory %s: %w", d.Path, err)
+	}
+	if st, err := os.Stat(real); err != nil || !st.Mode().IsRegular() {
+		return d.ONNX, nil
+	}
+	sib := filepath.Join(dir, "decoder_model.onnx")
 	slog.Info("training the unmerged decoder (the merged decoder's branches cannot be differentiated); the output holds it alone", "onnx", sib)
-	return sib
+	return sib, nil
 }
 
 func abs(p string) string {

@@ -102,6 +102,11 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	// Before any external data file is opened (here, by untie, or by
+	// onnx-gomlx): each must be inside the ONNX file's directory.
+	if _, err := f.CheckExternal(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	m = &Model{Path: path}
 	if len(f.Graph.Outputs) == 0 {
 		return nil, fmt.Errorf("%s: graph has no outputs", path)
@@ -142,6 +147,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 			panic(perr)
 		}
 		om.WithBaseDir(filepath.Dir(path))
+		om.WithExternalDataReader(newRootReader(filepath.Dir(path)))
 		om.DisableFusion() // fused copies of q/k/v weights would train instead of the originals
 		om.FreeUnusedVariables()
 		m.om = om

@@ -136,7 +136,7 @@ func runtimeFlags(threads ...int) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "ort-lib", Usage: "path of libonnxruntime.so (ONNX Runtime >= 1.24)",
 			EnvVars: []string{"DPOKIT_ORT_LIB", "ONNXRUNTIME_SHARED_LIBRARY_PATH"}},
-		&cli.IntFlag{Name: "threads", Value: th, Usage: "ONNX Runtime intra-op threads per model"},
+		&cli.IntFlag{Name: "threads", Value: th, Usage: fmt.Sprintf("ONNX Runtime intra-op threads per model, 1..%d (%d × the cores: each is an OS thread spinning for work, so more only add contention, and thousands exhaust memory while the session starts)", maxThreads(), threadsPerCore)},
 		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu or cuda (needs an onnxruntime-gpu library)"},
 	}
 }
@@ -147,8 +147,8 @@ func runtimeOptions(c *cli.Context) (models.RuntimeOptions, error) {
 	if dev != "cpu" && dev != "cuda" {
 		return models.RuntimeOptions{}, usagef("--device %q: want cpu or cuda", dev)
 	}
-	if c.Int("threads") < 1 {
-		return models.RuntimeOptions{}, usagef("--threads must be at least 1")
+	if err := intIn(c, "threads", 1, maxThreads()); err != nil {
+		return models.RuntimeOptions{}, err
 	}
 	return models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: dev}, nil
 }

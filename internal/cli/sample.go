@@ -11,7 +11,6 @@ import (
 
 	"github.com/dpokit/dpokit/bestofn"
 	"github.com/dpokit/dpokit/dataset"
-	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/results"
 	"github.com/dpokit/dpokit/sample"
@@ -104,7 +103,7 @@ func bestofnCommand() *cli.Command {
 			&cli.Float64Flag{Name: "beta", Value: 0.1, Usage: "β of the implicit reward"},
 			&cli.StringFlag{Name: "length-norm", Usage: "avg: divide log-probs by the completion's token count"},
 			&cli.StringFlag{Name: "baseline-out", Usage: "also write the best completion per prompt in `dpokit sample` format"},
-			&cli.IntFlag{Name: "batch-tokens", Value: logprob.DefaultBatchTokens, Usage: "padded tokens per forward pass of the ranking models"},
+			batchTokensFlag(" of the ranking models"),
 		),
 		Action: func(c *cli.Context) error {
 			job, ro, err := bestofnOptions(c)
@@ -121,14 +120,30 @@ type generator interface {
 	Run(ctx context.Context) ([]results.Record, error)
 }
 
-// generate runs a generation job on a runtime opened into *rt.
+// generate runs a generation job on a runtime opened into *rt. An option
+// the job finds out of range once it knows the model (a stop token outside
+// the vocabulary) is a usage error naming its flag.
 func generate(g generator, rt **models.Runtime, ro models.RuntimeOptions) error {
 	return withRuntime(ro, rt, func() error {
 		ctx, stop := signalContext()
 		defer stop()
 		_, err := g.Run(ctx)
+		var oe *sample.OptionError
+		if errors.As(err, &oe) {
+			return optionUsage(err)
+		}
 		return err
 	})
+}
+
+// optionUsage turns a sample.OptionError into a usage error naming the
+// flag.
+func optionUsage(err error) error {
+	var oe *sample.OptionError
+	if errors.As(err, &oe) && sampleFlags[oe.Option] != "" {
+		return usagef("--%s %v: want %s", sampleFlags[oe.Option], oe.Value, oe.Want)
+	}
+	return &UsageError{Err: err}
 }
 
 // withRuntime opens ONNX Runtime into *rt for the duration of run.
@@ -162,17 +177,11 @@ func sampleOptions(c *cli.Context) (*sample.Job, models.RuntimeOptions, error) {
 		RepetitionPenalty: c.Float64("repetition-penalty"), StopStrings: c.StringSlice("stop"), StopTokens: c.IntSlice("stop-token"),
 		N: c.Int("n"), Seed: c.Uint64("seed"), Batch: c.Int("batch"),
 	}
-	for _, f := range []string{"n", "batch"} {
-		if c.Int(f) < 1 {
-			return nil, ro, usagef("--%s %d: must be at least 1", f, c.Int(f))
-		}
+	if err := intsIn(c, 1, map[string]int{"n": maxN, "batch": maxBatch, "max-new-tokens": maxTokens}); err != nil {
+		return nil, ro, err
 	}
 	if err := opts.Validate(); err != nil {
-		var oe *sample.OptionError
-		if errors.As(err, &oe) && sampleFlags[oe.Option] != "" {
-			return nil, ro, usagef("--%s %v: want %s", sampleFlags[oe.Option], oe.Value, oe.Want)
-		}
-		return nil, ro, &UsageError{Err: err}
+		return nil, ro, optionUsage(err)
 	}
 	ro, err := runtimeOptions(c)
 	if err != nil {
@@ -225,9 +234,10 @@ func bestofnOptions(c *cli.Context) (*bestofn.Job, models.RuntimeOptions, error)
 	if err != nil {
 		return nil, ro, err
 	}
-	if err := nonNegative(c, "batch-tokens"); err != nil {
+	bt, err := batchTokens(c)
+	if err != nil {
 		return nil, ro, err
 	}
 	return &bestofn.Job{Job: *sj, Rank: c.String("rank"), Policy: c.String("policy"), Ref: c.String("ref"),
-		Rewarding: rw, BatchTokens: c.Int("batch-tokens"), BaselineOut: c.String("baseline-out")}, ro, nil
+		Rewarding: rw, BatchTokens: bt, BaselineOut: c.String("baseline-out")}, ro, nil
 }

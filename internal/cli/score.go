@@ -2,12 +2,10 @@ package cli
 
 import (
 	"log/slog"
-	"math"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/dpokit/dpokit/dataset"
-	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/results"
 	"github.com/dpokit/dpokit/score"
@@ -30,7 +28,7 @@ func scoreCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-length", Usage: "truncate prompt+response to this many tokens (0: no limit)"},
 			&cli.IntFlag{Name: "max-prompt-length", Usage: "keep the last N prompt tokens (0: no limit)"},
 			&cli.BoolFlag{Name: "no-eos", Usage: "do not append the EOS token to responses"},
-			&cli.IntFlag{Name: "batch-tokens", Value: logprob.DefaultBatchTokens, Usage: "padded tokens per forward pass"},
+			batchTokensFlag(""),
 			&cli.BoolFlag{Name: "no-prefix-sharing", Usage: "run prompt+response as full sequences instead of sharing the prompt's KV cache"},
 			&cli.StringFlag{Name: "out", Usage: "per-pair results (JSONL); default stdout (with --json: not written)"},
 			&cli.StringFlag{Name: "summary", Usage: "summary JSON file"},
@@ -94,7 +92,8 @@ func scoreOptions(c *cli.Context) (*score.Job, models.RuntimeOptions, error) {
 	if err != nil {
 		return nil, ro, err
 	}
-	if err := nonNegative(c, "batch-tokens"); err != nil {
+	bt, err := batchTokens(c)
+	if err != nil {
 		return nil, ro, err
 	}
 	if ro, err = runtimeOptions(c); err != nil {
@@ -103,7 +102,7 @@ func scoreOptions(c *cli.Context) (*score.Job, models.RuntimeOptions, error) {
 	job := &score.Job{
 		PolicyDir: c.String("policy"), RefDir: c.String("ref"), Data: c.String("data"),
 		DataOpts: dataset.Options{Format: format, SkipInvalid: c.Bool("skip-invalid")},
-		Options:  score.Options{Rewarding: rw, BatchTokens: c.Int("batch-tokens"), NoPrefixSharing: c.Bool("no-prefix-sharing")},
+		Options:  score.Options{Rewarding: rw, BatchTokens: bt, NoPrefixSharing: c.Bool("no-prefix-sharing")},
 		Pair:     pair, Out: c.String("out"), Summary: c.String("summary"),
 		Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Resume: c.Bool("resume"), Shard: shard,
 	}
@@ -116,9 +115,9 @@ func scoreOptions(c *cli.Context) (*score.Job, models.RuntimeOptions, error) {
 
 // rewarding reads --beta, --ref-free (when defined) and --length-norm.
 func rewarding(c *cli.Context) (score.Rewarding, error) {
-	beta := c.Float64("beta")
-	if !(beta > 0) || math.IsInf(beta, 0) {
-		return score.Rewarding{}, usagef("--beta %v: want a positive, finite value", beta)
+	beta, err := betaFlag(c)
+	if err != nil {
+		return score.Rewarding{}, err
 	}
 	ln := c.String("length-norm")
 	if ln != "" && ln != "avg" {
@@ -134,11 +133,13 @@ func pairOptions(c *cli.Context) (dataset.Format, tokenize.PairOptions, error) {
 	if err != nil {
 		return "", p, usagef("--format: %v", err)
 	}
-	if err := nonNegative(c, "max-length", "max-prompt-length"); err != nil {
-		return "", p, err
-	}
 	if c.Int("max-length") == 1 {
 		return "", p, usagef("--max-length 1 leaves no room for a prompt token and a response token: want 0 (no limit) or at least 2")
+	}
+	for _, f := range []string{"max-length", "max-prompt-length"} {
+		if err := intIn(c, f, 0, maxTokens); err != nil {
+			return "", p, err
+		}
 	}
 	p = tokenize.PairOptions{MaxLength: c.Int("max-length"), MaxPromptLength: c.Int("max-prompt-length"), NoEOS: c.Bool("no-eos")}
 	return f, p, nil

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,7 +53,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "backend", Usage: "GoMLX backend: go (pure Go, default) or xla:cpu where XLA's plugin is installed", EnvVars: []string{"GOMLX_BACKEND"}},
 			&cli.StringFlag{Name: "log", Usage: "step log (JSON Lines); default stdout"},
 			&cli.StringFlag{Name: "ref-cache", Usage: "reference log-prob file (default: a file per reference model, data and tokenization under the user cache dir)"},
-			&cli.IntFlag{Name: "batch-tokens", Value: logprob.DefaultBatchTokens, Usage: "padded tokens per ONNX Runtime pass when computing reference log-probs"},
+			batchTokensFlag(" when computing reference log-probs"),
 		}, runtimeFlags()...),
 		Action: runTrain,
 	}
@@ -90,13 +91,15 @@ func trainOptions(c *cli.Context) (*train.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := nonNegative(c, "batch-tokens", "max-steps", "warmup-steps", "eval-every", "save-every"); err != nil {
+	if err := nonNegative(c, "max-steps", "warmup-steps", "eval-every", "save-every"); err != nil {
 		return nil, err
 	}
-	for _, f := range []string{"epochs", "batch-size", "grad-accum"} {
-		if c.Int(f) < 1 {
-			return nil, usagef("--%s %d: must be at least 1", f, c.Int(f))
-		}
+	if err := intsIn(c, 1, map[string]int{"epochs": math.MaxInt32, "batch-size": maxBatch, "grad-accum": math.MaxInt32}); err != nil {
+		return nil, err
+	}
+	bt, err := batchTokens(c)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := trainConfig(c)
 	if err != nil {
@@ -115,7 +118,7 @@ func trainOptions(c *cli.Context) (*train.Job, error) {
 		Run: train.RunOptions{Config: cfg, Epochs: c.Int("epochs"), MaxSteps: c.Int("max-steps"), Seed: c.Uint64("seed"),
 			EvalEvery: c.Int("eval-every"), SaveEvery: c.Int("save-every"), Resume: c.Bool("resume")},
 		Reference: &logprob.Reference{Runtime: func() (*models.Runtime, error) { return models.NewRuntime(ro) },
-			BatchTokens: c.Int("batch-tokens"), Progress: c.App.ErrWriter},
+			BatchTokens: bt, Progress: c.App.ErrWriter},
 		Generator: "dpokit train " + version(), Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
 	}, nil
 }
@@ -123,11 +126,12 @@ func trainOptions(c *cli.Context) (*train.Job, error) {
 // trainConfig reads the hyperparameters; a value out of range is a usage
 // error naming its flag.
 func trainConfig(c *cli.Context) (train.Config, error) {
-	if !(c.Float64("beta") > 0) {
-		return train.Config{}, usagef("--beta %v: want a positive, finite value", c.Float64("beta"))
+	beta, err := betaFlag(c)
+	if err != nil {
+		return train.Config{}, err
 	}
 	cfg := train.Config{
-		Loss: train.Loss(c.String("loss")), Beta: c.Float64("beta"), LabelSmoothing: c.Float64("label-smoothing"),
+		Loss: train.Loss(c.String("loss")), Beta: beta, LabelSmoothing: c.Float64("label-smoothing"),
 		Optimizer: c.String("optimizer"), LR: c.Float64("lr"), WeightDecay: c.Float64("weight-decay"),
 		Schedule: c.String("lr-schedule"), WarmupSteps: c.Int("warmup-steps"),
 		BatchSize: c.Int("batch-size"), GradAccum: c.Int("grad-accum"), MaxGradNorm: c.Float64("max-grad-norm"),

@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
-	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/results"
 	"github.com/dpokit/dpokit/score"
@@ -31,7 +30,7 @@ func winrateCommand() *cli.Command {
 			&cli.StringFlag{Name: "length-norm", Usage: "avg: length-normalised log-probs"},
 			&cli.BoolFlag{Name: "length-controlled", Usage: "add a length-controlled win rate (AlpacaEval 2 style logistic fit)"},
 			&cli.StringFlag{Name: "out", Usage: "result JSON file (also printed)"},
-			&cli.IntFlag{Name: "batch-tokens", Value: logprob.DefaultBatchTokens, Usage: "padded tokens per forward pass"},
+			batchTokensFlag(""),
 		}, runtimeFlags()...),
 		Action: runWinrate,
 	}
@@ -67,7 +66,8 @@ func winrateOptions(c *cli.Context) (*winrateJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := nonNegative(c, "batch-tokens"); err != nil {
+	bt, err := batchTokens(c)
+	if err != nil {
 		return nil, err
 	}
 	ro, err := runtimeOptions(c)
@@ -75,7 +75,7 @@ func winrateOptions(c *cli.Context) (*winrateJob, error) {
 		return nil, err
 	}
 	return &winrateJob{
-		Judge:      score.JudgeSpec{Kind: c.String("judge"), Policy: c.String("policy"), Ref: c.String("ref"), Rewarding: rw, BatchTokens: c.Int("batch-tokens")},
+		Judge:      score.JudgeSpec{Kind: c.String("judge"), Policy: c.String("policy"), Ref: c.String("ref"), Rewarding: rw, BatchTokens: bt},
 		Candidates: c.String("candidates"), Baseline: c.String("baseline"), LengthControlled: c.Bool("length-controlled"),
 		Out: c.String("out"), Runtime: ro,
 	}, nil

@@ -134,9 +134,9 @@ func WriteFile(path string, fill func(w io.Writer) error) error {
 // writes whole records and syncs, so after a crash at most the last record
 // is torn; OpenJournal cuts such a tail off before appending again.
 type Journal struct {
-	f      *os.File
-	path   string
-	closed bool
+	f     *os.File
+	path  string
+	lines int // complete lines, the header included
 }
 
 // ErrJournalExists is returned by OpenJournal when a journal exists and
@@ -157,7 +157,7 @@ func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, e
 		}
 		j := &Journal{f: f, path: path}
 		if err := j.Append(header); err != nil {
-			f.Close()
+			j.Close()
 			return nil, nil, err
 		}
 		return j, nil, nil
@@ -188,7 +188,7 @@ func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, e
 		f.Close()
 		return nil, nil, err
 	}
-	return &Journal{f: f, path: path}, lines, nil
+	return &Journal{f: f, path: path, lines: len(lines)}, lines, nil
 }
 
 // Append writes the records (each without a newline) and syncs the file.
@@ -204,22 +204,47 @@ func (j *Journal) Append(records ...[]byte) error {
 	if _, err := j.f.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("append to %s: %w", j.path, err)
 	}
-	return j.f.Sync()
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", j.path, err)
+	}
+	j.lines += len(records)
+	return nil
 }
 
-// Close closes the journal file; closing it again (or after Remove) does
-// nothing.
+// Records is the number of records the journal holds after its header.
+func (j *Journal) Records() int { return max(j.lines-1, 0) }
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Close closes the journal file. A journal that holds no record after its
+// header keeps nothing worth resuming and would only make the plain rerun
+// fail: it is deleted.
 func (j *Journal) Close() error {
-	if j.closed {
+	if j.f == nil {
 		return nil
 	}
-	j.closed = true
-	return j.f.Close()
+	err := j.f.Close()
+	j.f = nil
+	if j.lines <= 1 {
+		if rerr := os.Remove(j.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return err
 }
 
 // Remove closes and deletes the journal.
 func (j *Journal) Remove() error {
-	return errors.Join(j.Close(), os.Remove(j.path))
+	var err error
+	if j.f != nil {
+		err = j.f.Close()
+		j.f = nil
+	}
+	if rerr := os.Remove(j.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = errors.Join(err, rerr)
+	}
+	return err
 }
 
 // Finish ends the journal's use by a run that returns err: a run that

@@ -4,10 +4,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/dpokit/dpokit/internal/fsutil"
 )
 
 // Edit describes a rewrite of the main graph: nodes dropped or replaced and
@@ -148,10 +149,15 @@ func (m *Model) ReadTensor(dir string, t *Tensor) ([]byte, error) {
 
 func readExternal(dir string, t *Tensor) ([]byte, error) {
 	e := t.External
-	if !filepath.IsLocal(e.Location) {
-		return nil, fmt.Errorf("initializer %q: external data location %q outside the model directory", t.Name, e.Location)
+	if _, err := fsutil.Inside(dir, e.Location); err != nil {
+		return nil, &ExternalError{Tensor: t.Name, Location: e.Location, Dir: dir, Err: err}
 	}
-	fh, err := os.Open(filepath.Join(dir, e.Location))
+	root, err := os.OpenRoot(dir) // a symlink swapped in after the check cannot lead out either
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	fh, err := root.Open(e.Location)
 	if err != nil {
 		return nil, fmt.Errorf("initializer %q: %w", t.Name, err)
 	}
@@ -219,4 +225,29 @@ func (m *Model) TensorExternal(t *Tensor, location string, offset, length int64)
 		out = AppendMessage(out, 13, AppendString(AppendString(nil, 1, kv[0]), 2, kv[1]))
 	}
 	return AppendVarint(out, 14, 1), nil
+}
+
+// Externalize returns the model with the float32 initializers that move
+// selects stored in one external data file at location (relative to the
+// ONNX file's directory), and that file's bytes; dir is the ONNX file's
+// directory, where initializers already external are read from.
+func (m *Model) Externalize(dir, location string, move func(*Tensor) bool) (model, blob []byte, err error) {
+	e := Edit{ReplaceInits: map[int][]byte{}}
+	for i := range m.Graph.Inits {
+		t := &m.Graph.Inits[i]
+		if t.DType != Float || !move(t) {
+			continue
+		}
+		raw, err := m.ReadTensor(dir, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		off := int64(len(blob))
+		blob = append(blob, raw...)
+		if e.ReplaceInits[i], err = m.TensorExternal(t, location, off, int64(len(raw))); err != nil {
+			return nil, nil, err
+		}
+	}
+	model, err = m.Rewrite(e)
+	return model, blob, err
 }

@@ -119,6 +119,9 @@ type Graph struct {
 	Inputs  []ValueInfo
 	Outputs []ValueInfo
 	Sparse  int // sparse_initializer entries
+	// SparseParts are the values and indices tensors of the sparse
+	// initializers.
+	SparseParts []Tensor
 }
 
 // Node is a parsed NodeProto.
@@ -128,6 +131,7 @@ type Node struct {
 	Ints             map[string]int64 // integer attributes
 	Field            Span             // the whole field, tag included
 	Subgraphs        []*Graph         // bodies of If / Loop / Scan
+	Tensors          []Tensor         // tensor attributes (a Constant's value), sparse ones as values and indices
 }
 
 // String names a node the way errors show it.
@@ -162,6 +166,7 @@ type Tensor struct {
 type External struct {
 	Location       string
 	Offset, Length int64 // Length -1 when not given
+	entries        int   // external_data entries read
 }
 
 // Elems is the number of elements (-1 when a dimension is negative or the
@@ -293,10 +298,28 @@ func parseGraph(b []byte, base, depth int) (*Graph, error) {
 			return err
 		case 15:
 			g.Sparse++
+			ts, err := sparseParts(v, valueStart(field, v))
+			g.SparseParts = append(g.SparseParts, ts...)
+			return err
 		}
 		return nil
 	})
 	return g, err
+}
+
+// sparseParts reads the values and indices tensors of a SparseTensorProto.
+func sparseParts(b []byte, base int) ([]Tensor, error) {
+	var out []Tensor
+	err := Walk(b, base, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64, field Span) error {
+		if (num == 1 || num == 2) && typ == protowire.BytesType {
+			t, err := parseTensor(v, valueStart(field, v))
+			t.Field = field
+			out = append(out, t)
+			return err
+		}
+		return nil
+	})
+	return out, err
 }
 
 func parseNode(b []byte, base, depth int) (Node, error) {
@@ -342,6 +365,15 @@ func (n *Node) parseAttribute(b []byte, base, depth int) error {
 				n.Subgraphs = append(n.Subgraphs, g)
 			}
 			return err
+		case (num == 5 || num == 10) && typ == protowire.BytesType: // t, tensors
+			t, err := parseTensor(v, valueStart(field, v))
+			t.Field = field
+			n.Tensors = append(n.Tensors, t)
+			return err
+		case (num == 22 || num == 23) && typ == protowire.BytesType: // sparse_tensor, sparse_tensors
+			ts, err := sparseParts(v, valueStart(field, v))
+			n.Tensors = append(n.Tensors, ts...)
+			return err
 		}
 		return nil
 	})
@@ -375,7 +407,10 @@ func parseTensor(b []byte, base int) (Tensor, error) {
 		}
 		return nil
 	})
-	if external {
+	if external || ext.entries > 0 {
+		// ONNX Runtime reads a tensor's data from the file when
+		// data_location says EXTERNAL, onnx-gomlx whenever external_data
+		// entries are present: either way it is external to the checks.
 		t.External = &ext
 	}
 	return t, err
@@ -411,9 +446,13 @@ func (e *External) parseEntry(b []byte) error {
 	}); err != nil {
 		return err
 	}
+	e.entries++
 	var err error
 	switch key {
 	case "location":
+		if e.Location != "" {
+			return fmt.Errorf("external data location given twice (%q and %q)", e.Location, val)
+		}
 		e.Location = val
 	case "offset":
 		e.Offset, err = strconv.ParseInt(val, 10, 64)
