@@ -53,16 +53,28 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 			j.Inputs = append(j.Inputs, fsutil.Named("--"+flag, d.Files()...)...)
 		}
 	}
-	var ranker Ranker
-	if kind != "logprob" || j.Policy != "" {
-		judge, err := score.OpenJudge(j.Runtime, score.JudgeSpec{Kind: j.Rank, Policy: j.Policy, Ref: j.Ref, Rewarding: j.Rewarding, BatchTokens: j.BatchTokens})
-		if err != nil {
-			return nil, err
+	// The judge opens on first use: a resume refused, or with every prompt
+	// done, loads no ranking model.
+	var judge *score.ModelJudge
+	defer func() {
+		if judge != nil {
+			judge.Close()
 		}
-		defer judge.Close()
-		ranker = judge
+	}()
+	selfRank := kind == "logprob" && j.Policy == ""
+	j.Job.Rank = func(ctx context.Context, recs []results.Record) error {
+		if selfRank {
+			return Rank(ctx, nil, j.LengthNorm, recs)
+		}
+		if judge == nil {
+			var err error
+			spec := score.JudgeSpec{Kind: j.Rank, Policy: j.Policy, Ref: j.Ref, Rewarding: j.Rewarding, BatchTokens: j.BatchTokens}
+			if judge, err = score.OpenJudge(j.Runtime, spec); err != nil {
+				return err
+			}
+		}
+		return Rank(ctx, judge, j.LengthNorm, recs)
 	}
-	j.Job.Rank = func(ctx context.Context, recs []results.Record) error { return Rank(ctx, ranker, j.LengthNorm, recs) }
 	j.Identity = func(k *resume.Key) error { return j.identity(k, judged) }
 	recs, err := j.Job.Run(ctx)
 	if err != nil || j.BaselineOut == "" {

@@ -55,7 +55,7 @@ type prompts struct {
 
 // Run generates every prompt's completions, writes Out and returns the
 // records in prompt order.
-func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
+func (j *Job) Run(ctx context.Context) (_ []results.Record, err error) {
 	if j.Command == "" {
 		j.Command = "sample"
 	}
@@ -87,7 +87,7 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer journal.Close()
+	defer func() { err = errors.Join(err, journal.Finish(err, len(done))) }()
 	if err := j.generate(ctx, dir, tok, ps, journal, done); err != nil {
 		return nil, err
 	}

@@ -42,27 +42,31 @@ type Job struct {
 // prepared is a job's inputs, read and tokenized.
 type prepared struct {
 	policy, ref *modeldir.Dir
+	tok         *tokenize.Tokenizer
 	encoded     []tokenize.Encoded
 	key         *resume.Key // identity of the run (its shard included)
 }
 
 // Run executes the job and returns its summary.
-func (j *Job) Run(ctx context.Context) (*results.Summary, error) {
+func (j *Job) Run(ctx context.Context) (_ *results.Summary, err error) {
 	start := time.Now()
 	if err := j.check(); err != nil {
 		return nil, err
 	}
-	in, sum, err := j.prepare()
+	in, sum, err := j.open()
 	if err != nil {
 		return nil, err
 	}
 	done := map[int]results.Result{}
 	var journal *fsutil.Journal
-	if j.Out != "" {
+	if j.Out != "" { // before the data is read: a refused resume costs nothing
 		if journal, err = openJournal(j.Out+".partial", in.key, j.Resume, done); err != nil {
 			return nil, err
 		}
-		defer journal.Close()
+		defer func() { err = errors.Join(err, journal.Finish(err, len(done))) }()
+	}
+	if err := j.read(in, sum); err != nil {
+		return nil, err
 	}
 	sharing := !j.NoPrefixSharing && logprob.CanShare(in.policy, in.ref)
 	sum.PrefixSharing = sharing
@@ -125,9 +129,8 @@ func modelPaths(flag, dir string) []fsutil.Path {
 	return fsutil.Named(flag, d.Files()...)
 }
 
-// prepare opens the models, reads, shards and tokenizes the data and names
-// the run.
-func (j *Job) prepare() (*prepared, *results.Summary, error) {
+// open opens the models and names the run.
+func (j *Job) open() (*prepared, *results.Summary, error) {
 	refDir := j.RefDir
 	if j.RefFree {
 		refDir = ""
@@ -136,16 +139,24 @@ func (j *Job) prepare() (*prepared, *results.Summary, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	in := &prepared{policy: policy, ref: ref}
-	pairs, skippedRead, err := dataset.ReadPairs(j.Data, j.DataOpts)
-	if err != nil {
-		return nil, nil, err
-	}
+	in := &prepared{policy: policy, ref: ref, tok: tok}
 	sum := &results.Summary{Beta: j.Beta, RefFree: j.RefFree, LengthNorm: j.LengthNorm, Shard: j.Shard.String(), SkippedRecords: []results.Skip{}}
 	if j.Out != "" {
 		if sum.Out, err = filepath.Abs(j.Out); err != nil {
 			return nil, nil, err
 		}
+	}
+	if err := j.identify(in, sum); err != nil {
+		return nil, nil, err
+	}
+	return in, sum, nil
+}
+
+// read reads, shards and tokenizes the data.
+func (j *Job) read(in *prepared, sum *results.Summary) error {
+	pairs, skippedRead, err := dataset.ReadPairs(j.Data, j.DataOpts)
+	if err != nil {
+		return err
 	}
 	if j.Shard.I == 0 { // records the reader skipped are reported once, by shard 0
 		for _, s := range skippedRead {
@@ -157,9 +168,10 @@ func (j *Job) prepare() (*prepared, *results.Summary, error) {
 	sum.Pairs = hi - lo + len(sum.SkippedRecords)
 	var counts tokenize.PairCounts
 	var skipped []dataset.Skipped
-	in.encoded, counts, skipped, err = tokenize.EncodePairs(tok, j.Pair.ForModel(policy.Signature.Vocab, policy.Context()), j.Data, pairs[lo:hi], lo, j.DataOpts.SkipInvalid)
+	pair := j.Pair.ForModel(in.policy.Signature.Vocab, in.policy.Context())
+	in.encoded, counts, skipped, err = tokenize.EncodePairs(in.tok, pair, j.Data, pairs[lo:hi], lo, j.DataOpts.SkipInvalid)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	for _, s := range skipped {
 		sum.SkippedRecords = append(sum.SkippedRecords, results.Skip{Line: s.Line, ID: s.ID, Reason: s.Reason})
@@ -168,10 +180,7 @@ func (j *Job) prepare() (*prepared, *results.Summary, error) {
 	slices.SortFunc(sum.SkippedRecords, func(a, b results.Skip) int { return a.Line - b.Line })
 	sum.BoundaryMismatches, sum.Truncated, sum.TruncatedToEqual = counts.BoundaryMismatches, counts.Truncated, counts.TruncatedToEqual
 	sum.EmptyResponses = counts.EmptyResponses
-	if err := j.identify(in, sum); err != nil {
-		return nil, nil, err
-	}
-	return in, sum, nil
+	return nil
 }
 
 // identify fills the summary's identities and names the run: every input

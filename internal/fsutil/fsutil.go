@@ -134,8 +134,9 @@ func WriteFile(path string, fill func(w io.Writer) error) error {
 // writes whole records and syncs, so after a crash at most the last record
 // is torn; OpenJournal cuts such a tail off before appending again.
 type Journal struct {
-	f    *os.File
-	path string
+	f      *os.File
+	path   string
+	closed bool
 }
 
 // ErrJournalExists is returned by OpenJournal when a journal exists and
@@ -206,10 +207,28 @@ func (j *Journal) Append(records ...[]byte) error {
 	return j.f.Sync()
 }
 
-// Close closes the journal file.
-func (j *Journal) Close() error { return j.f.Close() }
+// Close closes the journal file; closing it again (or after Remove) does
+// nothing.
+func (j *Journal) Close() error {
+	if j.closed {
+		return nil
+	}
+	j.closed = true
+	return j.f.Close()
+}
 
 // Remove closes and deletes the journal.
 func (j *Journal) Remove() error {
-	return errors.Join(j.f.Close(), os.Remove(j.path))
+	return errors.Join(j.Close(), os.Remove(j.path))
+}
+
+// Finish ends the journal's use by a run that returns err: a run that
+// failed before journalling any record (records is how many the journal
+// holds) removes it, so that nothing blocks a plain rerun; otherwise it is
+// closed and kept for --resume.
+func (j *Journal) Finish(err error, records int) error {
+	if err != nil && records == 0 {
+		return j.Remove()
+	}
+	return j.Close()
 }
