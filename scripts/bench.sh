@@ -5,7 +5,7 @@
 #  2. best-of-16 against 16 sequential samples;
 #  3. greedy decoding at batch 1 against transformers.js;
 #  4. a DPO training step against PyTorch 1.13 on the same model and batch;
-#  5. tokenizer throughput against Hugging Face's JavaScript tokenizer.
+#  5. tokenizer load time and throughput per family against Hugging Face's Rust tokenizers.
 # Usage: make bench   (or: bash scripts/bench.sh; BENCH_PAIRS=96 to change size)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -60,7 +60,9 @@
 // Llama-2, whose files cannot be committed: their goldens are generated into
 // .cache/tokenize-golden, named by a hash of the script, the corpus and the
 // tokenizer files, when missing (this needs node and npm; the tests fail
-// saying so when they are absent).
+// saying so when they are absent). Two variants of the committed tokenizers
+// with added tokens that use lstrip, rstrip, single_word and normalized are
+// held to the Rust library the same way.
 //
 // # Invalid UTF-8
 //

@@ -45,9 +45,21 @@ func familyDir(t testing.TB, family string) string {
 	return dir
 }
 
-// fetchOnce runs scripts/fetch/tokenizers.sh (idempotent: it checks each
-// package's sha512 and returns at once when all are there).
+// fetchOnce runs scripts/fetch/tokenizers.sh when a family or the reference
+// library is missing from the cache.
 var fetchOnce = sync.OnceValue(func() error {
+	complete := true
+	for _, f := range downloadedFamilies {
+		if _, err := os.Stat(filepath.Join(tokenizerCache, f, ".sha512")); err != nil {
+			complete = false
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tokenizerCache, "node_modules", ".dpokit-refs")); err != nil {
+		complete = false
+	}
+	if complete {
+		return nil
+	}
 	if err := needTools("node", "npm", "openssl"); err != nil {
 		return err
 	}
