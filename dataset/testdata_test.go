@@ -107,4 +107,3 @@ func TestProjectData(t *testing.T) {
 		}
 	})
 }
-
