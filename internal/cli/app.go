@@ -25,6 +25,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dpokit/dpokit/internal/device"
 	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/models"
 )
@@ -89,6 +90,7 @@ func App(stdout, stderr io.Writer) *cli.App {
 			modelsCommand(),
 			reportCommand(),
 			trainCommand(),
+			doctorCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
@@ -136,20 +138,21 @@ func runtimeFlags(threads ...int) []cli.Flag {
 		&cli.StringFlag{Name: "ort-lib", Usage: "path of libonnxruntime.so (ONNX Runtime >= 1.24)",
 			EnvVars: []string{"DPOKIT_ORT_LIB", "ONNXRUNTIME_SHARED_LIBRARY_PATH"}},
 		&cli.IntFlag{Name: "threads", Value: th, Usage: "ONNX Runtime intra-op threads per model"},
-		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu or cuda (needs an onnxruntime-gpu library)"},
+		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu or cuda: ONNX Runtime's CUDA provider (score, sample, bestofn; an onnxruntime-gpu library), " +
+			"GoMLX's XLA backend on CUDA (train; JAX's CUDA plugin); `dpokit doctor` shows what is found"},
 	}
 }
 
 // runtimeOptions reads the runtime flags.
 func runtimeOptions(c *cli.Context) (models.RuntimeOptions, error) {
-	dev := c.String("device")
-	if dev != "cpu" && dev != "cuda" {
-		return models.RuntimeOptions{}, usagef("--device %q: want cpu or cuda", dev)
+	dev, err := device.Parse(c.String("device"))
+	if err != nil {
+		return models.RuntimeOptions{}, usagef("--device %q: want cpu or cuda", c.String("device"))
 	}
 	if c.Int("threads") < 1 {
 		return models.RuntimeOptions{}, usagef("--threads must be at least 1")
 	}
-	return models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: dev}, nil
+	return models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: string(dev)}, nil
 }
 
 // signalContext is cancelled on SIGINT or SIGTERM, so a run stops between
@@ -177,7 +180,8 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 }
 
 // Main runs dpokit with args and returns the process exit status:
-// 0 success, 1 failure, 2 bad command line, 3 ONNX Runtime missing, 130
+// 0 success, 1 failure, 2 bad command line, 3 ONNX Runtime (or, for
+// --device cuda, its CUDA provider or the PJRT CUDA plugin) missing, 130
 // interrupted.
 func Main(args []string, stdout, stderr io.Writer) int {
 	out := &checkedWriter{w: stdout}
@@ -197,9 +201,13 @@ func exitCode(err error, stderr io.Writer) int {
 	var ue *UsageError
 	var ae *fsutil.AliasError
 	var ml *models.MissingLibraryError
+	var mp *device.MissingPluginError
 	switch {
 	case errors.As(err, &ml):
 		fmt.Fprintln(stderr, "hint:", ml.Hint())
+		return 3
+	case errors.As(err, &mp):
+		fmt.Fprintln(stderr, "hint:", mp.Hint())
 		return 3
 	case errors.Is(err, models.ErrNoCUDA):
 		return 3
