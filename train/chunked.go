@@ -63,3 +63,9 @@ func logSoftmaxAt(logits, target *graph.Node) *graph.Node {
 	lse := graph.Add(graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(logits, mx)), -1)), graph.Squeeze(mx, -1))
 	return graph.Sub(target, lse)
 }
+
+// HeadAtResponses reports whether the LM head runs only at the positions
+// that predict response tokens (its logits a final MatMul); otherwise the
+// graph's logits of every position are computed, rows × positions ×
+// vocabulary values.
+func (m *Model) HeadAtResponses() bool { return m.head != nil }

@@ -30,12 +30,20 @@ type Job struct {
 	CheckpointDir string
 	LogPath       string // step log (JSON Lines); "" writes it to Stdout
 	Prep
-	Backend   string // GoMLX backend ("" for pure Go)
-	Run       RunOptions
-	Reference Reference
-	Generator string // names the program in the output's provenance
-	Stdout    io.Writer
-	Stderr    io.Writer // progress lines
+	Backend string // GoMLX backend ("" for pure Go)
+	// Precision of the training passes (fp32 or bf16 matmuls).
+	Precision Precision
+	// LogitChunk is the response tokens per LM-head chunk (see
+	// LoadOptions.LogitChunk).
+	LogitChunk int
+	// RefOnDevice computes reference log-probs with the GoMLX forward pass
+	// on Backend (DeviceReference) instead of Reference.
+	RefOnDevice bool
+	Run         RunOptions
+	Reference   Reference
+	Generator   string // names the program in the output's provenance
+	Stdout      io.Writer
+	Stderr      io.Writer // progress lines
 }
 
 // prepared is what the job trains on.
@@ -45,11 +53,13 @@ type prepared struct {
 	model       *Model
 	identity    *resume.Key
 	train       DataIdentity
+	refEngine   *timedReference
 }
 
 // Do runs the job and returns what the export wrote.
 func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 	start := time.Now()
+	j.Run.Start = start
 	if j.CheckpointDir == "" {
 		j.CheckpointDir = filepath.Clean(j.Out) + ".ckpt"
 	}
@@ -77,6 +87,7 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 	}
 	slog.Info("trained", "steps", res.Steps, "time", time.Since(start).Round(time.Second), "out", j.Out,
 		"onnx", out.ONNX, "initializers_updated", out.Updated, "checkpoints", j.CheckpointDir)
+	res.Stats.log()
 	return out, nil
 }
 
@@ -137,18 +148,23 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 	if in.onnx, err = trainable(in.policy); err != nil {
 		return nil, err
 	}
-	if in.model, err = Load(in.onnx, LoadOptions{Backend: j.Backend, Signature: &in.policy.Signature}); err != nil {
+	if in.model, err = Load(in.onnx, LoadOptions{Backend: j.Backend, Signature: &in.policy.Signature,
+		Precision: j.Precision, LogitChunk: j.LogitChunk}); err != nil {
 		return nil, err
+	}
+	in.refEngine = j.reference(in.model)
+	if !in.model.HeadAtResponses() {
+		slog.Warn("the logits are not a final MatMul: every position's logits are computed (rows × positions × vocabulary floats per micro-batch)", "onnx", in.onnx)
 	}
 	for _, t := range in.model.Ties {
 		slog.Info("eval-mode export: initializer shared by Identity copies; they are trained and written as separate initializers",
 			"onnx", in.onnx, "initializer", t.Initializer, "copies", len(t.Copies))
 	}
-	if j.Run.Train, err = j.examples(ctx, p, j.Data, tok, in.ref); err != nil {
+	if j.Run.Train, err = j.examples(ctx, p, j.Data, tok, in); err != nil {
 		return nil, err
 	}
 	if j.EvalData != "" {
-		if j.Run.Eval, err = j.examples(ctx, p, j.EvalData, tok, in.ref); err != nil {
+		if j.Run.Eval, err = j.examples(ctx, p, j.EvalData, tok, in); err != nil {
 			return nil, err
 		}
 	}
@@ -156,8 +172,12 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 	return in, nil
 }
 
-func (j *Job) examples(ctx context.Context, p Prep, path string, tok *tokenize.Tokenizer, ref *modeldir.Dir) ([]Example, error) {
-	exs, counts, err := p.Examples(ctx, path, tok, ref, j.Reference)
+func (j *Job) examples(ctx context.Context, p Prep, path string, tok *tokenize.Tokenizer, in *prepared) ([]Example, error) {
+	var ref Reference
+	if in.refEngine != nil {
+		ref = in.refEngine
+	}
+	exs, counts, err := p.Examples(ctx, path, tok, in.ref, ref)
 	if err == nil && counts.Truncated > 0 {
 		slog.Warn("pairs truncated to fit --max-length/--max-prompt-length", "file", path, "truncated", counts.Truncated,
 			"left_with_equal_responses", counts.TruncatedToEqual)
@@ -173,7 +193,10 @@ func (j *Job) identity(in *prepared, p Prep) (*resume.Key, error) {
 	errs := []error{k.Model("policy", in.policy), k.Model("ref", in.ref), k.File("data", j.Data),
 		k.Option("format", p.DataOpts.Format), k.Option("skip-invalid", p.DataOpts.SkipInvalid),
 		k.Option("max-length", p.Pair.MaxLength), k.Option("max-prompt-length", p.Pair.MaxPromptLength),
-		k.Option("no-eos", p.Pair.NoEOS), k.Option("uses-reference", !p.NoReference), k.Option("backend", j.Backend)}
+		k.Option("no-eos", p.Pair.NoEOS), k.Option("uses-reference", !p.NoReference), k.Option("backend", backendIdentity(j.Backend))}
+	if j.precision() != FP32 { // fp32 runs keep the identity of runs from before --precision
+		errs = append(errs, k.Option("precision", j.precision()))
+	}
 	if j.EvalData != "" {
 		errs = append(errs, k.File("eval-data", j.EvalData))
 	}
@@ -188,8 +211,11 @@ func (j *Job) train(ctx context.Context, in *prepared, logw io.Writer) (*Result,
 	enc := json.NewEncoder(logw)
 	j.Run.Log = func(r Record) error { return enc.Encode(r) }
 	slog.Info("training", "onnx", in.onnx, "parameters", in.model.Parameters(), "backend", in.model.Backend(),
-		"pairs", len(j.Run.Train), "loss", j.Run.Loss, "beta", j.Run.Beta)
+		"precision", j.precision(), "pairs", len(j.Run.Train), "loss", j.Run.Loss, "beta", j.Run.Beta)
 	res, err := Run(ctx, in.model, j.Run)
+	if res != nil {
+		in.refEngine.stats(&res.Stats)
+	}
 	if err != nil && errors.Is(err, context.Canceled) && res != nil && res.Checkpoint != "" {
 		slog.Info("interrupted; checkpoint kept", "step", res.Steps, "checkpoint", res.Checkpoint)
 	}
@@ -202,6 +228,7 @@ func (j *Job) provenance(in *prepared, res *Result) map[string]any {
 		"reference": DataIdentity{Path: abs(in.ref.Path), SHA256: in.identity.Hash("ref")}, "data": in.train,
 		"config": res.Config, "epochs": j.Run.Epochs, "max_steps": j.Run.MaxSteps, "seed": j.Run.Seed,
 		"steps": res.Steps, "final": res.Last, "eval": res.Eval, "untied_initializers": in.model.Ties,
+		"precision": j.precision(), "performance": res.Stats,
 		"tokenization": j.Pair.ForModel(in.policy.Signature.Vocab, in.policy.Context()), "identity": json.RawMessage(in.identity.Encode()),
 	}
 }

@@ -123,7 +123,7 @@ func (p Prep) refLogps(ctx context.Context, path string, refDir *modeldir.Dir, e
 	if err := WriteRefLogps(cache, h, recs); err != nil {
 		return nil, err
 	}
-	slog.Info("reference log-probs (computed with ONNX Runtime)", "file", cache)
+	slog.Info("reference log-probs cached", "file", cache)
 	return recs, nil
 }
 

@@ -220,13 +220,18 @@ func (t *Trainer) planRun(ord *runOrder, first, total int, eval []Example, k int
 	return used(trainNeeds), used(evalNeeds)
 }
 
-// fit is the shape a micro-batch is packed into: the first planned shape it
-// fits, or without a plan the buckets of pack.
-func (t *Trainer) fit(maxT, resp int) (int, int) {
-	if s, ok := fitPlan(t.plan, Shape{maxT, resp}); ok {
-		return s.T, s.N
+// fit is the shape a micro-batch is packed into (see planFit).
+func (t *Trainer) fit(maxT, resp int) (int, int) { return planFit(t.plan)(maxT, resp) }
+
+// planFit packs a batch into the first planned shape it fits, or without a
+// plan into the buckets of pack.
+func planFit(plan []Shape) func(maxT, resp int) (int, int) {
+	return func(maxT, resp int) (int, int) {
+		if s, ok := fitPlan(plan, Shape{maxT, resp}); ok {
+			return s.T, s.N
+		}
+		return bucket(maxT), bucket(resp)
 	}
-	return bucket(maxT), bucket(resp)
 }
 
 // compileAhead compiles the step graphs of the given shapes (and the

@@ -26,6 +26,11 @@ type RunStats struct {
 	// outputs and temporaries, as XLA reports them); 0 where the backend
 	// reports none (the pure-Go backend, whose memory is PeakRSSBytes).
 	DeviceBytes int64 `json:"device_bytes,omitempty"`
+	// The reference log-probs computed for the run (none when cached): by
+	// what, for how many pairs, in how long.
+	RefEngine  string  `json:"reference_engine,omitempty"`
+	RefPairs   int     `json:"reference_pairs,omitempty"`
+	RefSeconds float64 `json:"reference_seconds,omitempty"`
 }
 
 // compileRun chooses the run's shapes and compiles them before step 1.

@@ -121,16 +121,7 @@ func (t *Trainer) StepsDone() int { return t.step }
 // batchInputs are the graph inputs after the model's: sel, tgt, seg, ref, pairs.
 const numBatchInputs = 5
 
-func (t *Trainer) batchArgs(p *packed) []any {
-	args := t.m.feed(p.seqInputs)
-	return append(args,
-		tensors.FromFlatDataAndDimensions(p.sel, p.N, 2),
-		tensors.FromFlatDataAndDimensions(p.tgt, p.N, 1),
-		tensors.FromFlatDataAndDimensions(p.seg, p.R, p.N),
-		tensors.FromFlatDataAndDimensions(p.ref, p.R),
-		tensors.FromFlatDataAndDimensions(p.pairs, p.P),
-	)
-}
+func (t *Trainer) batchArgs(p *packed) []any { return t.m.batchArgs(p) }
 
 // forward builds the objective of one micro-batch.
 func (t *Trainer) forward(ctx *mlctx.Scope, in []*graph.Node) (loss, stats *graph.Node) {
@@ -345,15 +336,8 @@ func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
 
 // pack checks token ids against the vocabulary and lays out a micro-batch.
 func (t *Trainer) pack(exs []Example) (*packed, error) {
-	V := t.m.vocab
-	for _, e := range exs {
-		for _, s := range [3][]int{e.Prompt, e.Chosen, e.Rejected} {
-			for _, id := range s {
-				if id < 0 || (V > 0 && id >= V) {
-					return nil, fmt.Errorf("pair %s: token id %d outside the model's vocabulary of %d", e.ID, id, V)
-				}
-			}
-		}
+	if err := t.m.checkIDs(exs); err != nil {
+		return nil, err
 	}
 	return packShaped(exs, t.cfg.BatchSize, t.fit)
 }
@@ -362,10 +346,7 @@ func (t *Trainer) pack(exs []Example) (*packed, error) {
 // response under the current weights.
 func (t *Trainer) Logps(exs []Example) (chosen, rejected []float64, err error) {
 	if t.logps == nil {
-		t.logps, err = mlctx.NewExec(t.m.backend, t.m.ctx, func(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
-			k := len(in) - numBatchInputs
-			return rowSums(in[k+2], t.m.responseLogps(ctx, in[:k], in[k], in[k+1]))
-		})
+		t.logps, err = mlctx.NewExec(t.m.backend, t.m.ctx, t.m.logpsGraph)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dpokit/dpokit/internal/device"
 	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/models"
 )
@@ -90,6 +91,7 @@ func App(stdout, stderr io.Writer) *cli.App {
 			reportCommand(),
 			trainCommand(),
 			iterateCommand(),
+			doctorCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
@@ -137,20 +139,21 @@ func runtimeFlags(threads ...int) []cli.Flag {
 		&cli.StringFlag{Name: "ort-lib", Usage: "path of libonnxruntime.so (ONNX Runtime >= 1.24)",
 			EnvVars: []string{"DPOKIT_ORT_LIB", "ONNXRUNTIME_SHARED_LIBRARY_PATH"}},
 		&cli.IntFlag{Name: "threads", Value: th, Usage: fmt.Sprintf("ONNX Runtime intra-op threads per model, 1..%d (%d × the cores: each is an OS thread spinning for work, so more only add contention, and thousands exhaust memory while the session starts)", maxThreads(), threadsPerCore)},
-		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu or cuda (needs an onnxruntime-gpu library)"},
+		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu or cuda: ONNX Runtime's CUDA provider (score, sample, bestofn; an onnxruntime-gpu library), " +
+			"GoMLX's XLA backend on CUDA (train; JAX's CUDA plugin); `dpokit doctor` shows what is found"},
 	}
 }
 
 // runtimeOptions reads the runtime flags.
 func runtimeOptions(c *cli.Context) (models.RuntimeOptions, error) {
-	dev := c.String("device")
-	if dev != "cpu" && dev != "cuda" {
-		return models.RuntimeOptions{}, usagef("--device %q: want cpu or cuda", dev)
+	dev, err := device.Parse(c.String("device"))
+	if err != nil {
+		return models.RuntimeOptions{}, usagef("--device %q: want cpu or cuda", c.String("device"))
 	}
 	if err := intIn(c, "threads", 1, maxThreads()); err != nil {
 		return models.RuntimeOptions{}, err
 	}
-	return models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: dev}, nil
+	return models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: string(dev)}, nil
 }
 
 // signalContext is cancelled on SIGINT or SIGTERM, so a run stops between
@@ -178,7 +181,8 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 }
 
 // Main runs dpokit with args and returns the process exit status:
-// 0 success, 1 failure, 2 bad command line, 3 ONNX Runtime missing, 130
+// 0 success, 1 failure, 2 bad command line, 3 ONNX Runtime (or, for
+// --device cuda, its CUDA provider or the PJRT CUDA plugin) missing, 130
 // interrupted.
 func Main(args []string, stdout, stderr io.Writer) int {
 	out := &checkedWriter{w: stdout}
@@ -198,9 +202,13 @@ func exitCode(err error, stderr io.Writer) int {
 	var ue *UsageError
 	var ae *fsutil.AliasError
 	var ml *models.MissingLibraryError
+	var mp *device.MissingPluginError
 	switch {
 	case errors.As(err, &ml):
 		fmt.Fprintln(stderr, "hint:", ml.Hint())
+		return 3
+	case errors.As(err, &mp):
+		fmt.Fprintln(stderr, "hint:", mp.Hint())
 		return 3
 	case errors.Is(err, models.ErrNoCUDA):
 		return 3

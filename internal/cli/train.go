@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dpokit/dpokit/dataset"
+	"github.com/dpokit/dpokit/internal/device"
 	"github.com/dpokit/dpokit/logprob"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/train"
@@ -50,7 +51,12 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "checkpoint-dir", Usage: "checkpoints (default OUT.ckpt)"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue from the newest checkpoint"},
 			&cli.Uint64Flag{Name: "seed", Value: 42, Usage: "seed of the data order"},
-			&cli.StringFlag{Name: "backend", Usage: "GoMLX backend: go (pure Go, default) or xla:cpu where XLA's plugin is installed", EnvVars: []string{"GOMLX_BACKEND"}},
+			&cli.StringFlag{Name: "backend", Usage: "GoMLX backend: go (pure Go, default) or xla:cpu where XLA's plugin is installed (--device cuda chooses XLA on CUDA)", EnvVars: []string{"GOMLX_BACKEND"}},
+			&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32, or bf16: bfloat16 matmul operands (float32 accumulation, master weights and optimizer state)"},
+			&cli.BoolFlag{Name: "tf32", Value: true, Usage: "--device cuda: float32 matmuls on TF32 tensor cores (XLA's default there); --tf32=false for full float32"},
+			&cli.IntFlag{Name: "max-shapes", Value: 4, Usage: "batch shapes chosen from the data and compiled before step 1 (0: pad to fixed buckets, compiled when first met)"},
+			&cli.IntFlag{Name: "logit-chunk", Usage: "response tokens whose LM-head logits are computed at once (0: about 256 MiB of logits; -1: all)"},
+			&cli.StringFlag{Name: "ref-engine", Value: "auto", Usage: "reference log-probs: onnxruntime, gomlx (the training backend's forward pass), or auto (gomlx with --device cuda)"},
 			&cli.StringFlag{Name: "log", Usage: "step log (JSON Lines); default stdout"},
 			&cli.StringFlag{Name: "ref-cache", Usage: "reference log-prob file (default: a file per reference model, data and tokenization under the user cache dir)"},
 			batchTokensFlag(" when computing reference log-probs"),
@@ -63,6 +69,15 @@ func runTrain(c *cli.Context) error {
 	job, err := trainOptions(c)
 	if err != nil {
 		return err
+	}
+	if c.String("device") == string(device.CUDA) {
+		s, err := cudaSetup(!c.Bool("tf32"))
+		if err == nil {
+			err = applyCUDAEnv(s)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	ctx, stop := signalContext()
 	defer stop()
@@ -91,7 +106,7 @@ func trainOptions(c *cli.Context) (*train.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := nonNegative(c, "max-steps", "warmup-steps", "eval-every", "save-every"); err != nil {
+	if err := nonNegative(c, "max-steps", "warmup-steps", "eval-every", "save-every", "max-shapes"); err != nil {
 		return nil, err
 	}
 	if err := intsIn(c, 1, map[string]int{"epochs": math.MaxInt32, "batch-size": maxBatch, "grad-accum": math.MaxInt32}); err != nil {
@@ -109,14 +124,18 @@ func trainOptions(c *cli.Context) (*train.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	dev, err := trainDevice(c)
+	if err != nil {
+		return nil, err
+	}
 	return &train.Job{
 		PolicyDir: c.String("policy"), RefDir: c.String("ref"), Data: c.String("data"), EvalData: c.String("eval-data"),
 		Out: c.String("out"), CheckpointDir: c.String("checkpoint-dir"), LogPath: c.String("log"),
 		Prep: train.Prep{DataOpts: dataset.Options{Format: format, SkipInvalid: c.Bool("skip-invalid")}, Pair: pair,
 			RefCache: refCache(c.String("ref-cache"), c.String("out"))},
-		Backend: c.String("backend"),
+		Backend: dev.backend, Precision: dev.precision, LogitChunk: c.Int("logit-chunk"), RefOnDevice: dev.refOnDevice,
 		Run: train.RunOptions{Config: cfg, Epochs: c.Int("epochs"), MaxSteps: c.Int("max-steps"), Seed: c.Uint64("seed"),
-			EvalEvery: c.Int("eval-every"), SaveEvery: c.Int("save-every"), Resume: c.Bool("resume")},
+			EvalEvery: c.Int("eval-every"), SaveEvery: c.Int("save-every"), Resume: c.Bool("resume"), MaxShapes: c.Int("max-shapes")},
 		Reference: &logprob.Reference{Runtime: func() (*models.Runtime, error) { return models.NewRuntime(ro) },
 			BatchTokens: bt, Progress: c.App.ErrWriter},
 		Generator: "dpokit train " + version(), Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
@@ -163,4 +182,52 @@ func refCache(flag, out string) string {
 		dir += string(filepath.Separator)
 	}
 	return dir
+}
+
+// trainSetup is where and how train runs: the GoMLX backend, the precision
+// and the reference engine.
+type trainSetup struct {
+	backend     string
+	precision   train.Precision
+	refOnDevice bool
+}
+
+// trainDevice reads --device, --backend, --precision and --ref-engine.
+// --device cuda picks GoMLX's XLA backend with the PJRT CUDA plugin found
+// (exit status 3 with an install hint when none is) and, by default,
+// reference log-probs on it.
+func trainDevice(c *cli.Context) (trainSetup, error) {
+	var s trainSetup
+	var err error
+	if s.precision, err = train.ParsePrecision(c.String("precision")); err != nil {
+		return s, usagef("--precision %q: want fp32 or bf16", c.String("precision"))
+	}
+	if c.Int("logit-chunk") < -1 {
+		return s, usagef("--logit-chunk %d: want -1, 0 or a positive count", c.Int("logit-chunk"))
+	}
+	dev, err := device.Parse(c.String("device"))
+	if err != nil {
+		return s, usagef("--device %q: want cpu or cuda", c.String("device"))
+	}
+	s.backend = c.String("backend")
+	if dev == device.CUDA {
+		if s.backend != "" {
+			return s, usagef("--backend %q and --device cuda both choose the GoMLX backend: give one", s.backend)
+		}
+		cs, err := cudaSetup(!c.Bool("tf32"))
+		if err != nil {
+			return s, err
+		}
+		s.backend, s.refOnDevice = cs.Backend, true
+	}
+	switch c.String("ref-engine") {
+	case "auto":
+	case "onnxruntime":
+		s.refOnDevice = false
+	case "gomlx":
+		s.refOnDevice = true
+	default:
+		return s, usagef("--ref-engine %q: want auto, onnxruntime or gomlx", c.String("ref-engine"))
+	}
+	return s, nil
 }
