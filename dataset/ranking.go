@@ -6,6 +6,10 @@ import (
 	"strconv"
 )
 
+// RewardBench2 is the record format of RewardBench 2 rows (ReadRankings):
+// score detects it with IsRanking, or is told with --format rewardbench2.
+const RewardBench2 Format = "rewardbench2"
+
 // Ranking is one RewardBench 2 row: a prompt with NumCorrect correct
 // completions (Chosen) and the incorrect ones (Rejected), in Subset.
 type Ranking struct {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -37,38 +36,6 @@ func TestCountMarkdown(t *testing.T) {
 			t.Errorf("%q:\n got %+v\nwant %+v", c.Text, got, c.Counts)
 		}
 	}
-}
-
-// shape is a JSON value's structure: object keys (recursively) and types.
-func shape(v any) string {
-	switch v := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = k + ":" + shape(v[k])
-		}
-		return "{" + strings.Join(parts, ",") + "}"
-	case []any:
-		if len(v) == 0 {
-			return "[]"
-		}
-		return "[" + shape(v[0]) + "]"
-	case string:
-		return "string"
-	case json.Number:
-		if strings.ContainsAny(v.String(), ".eE") {
-			return "float"
-		}
-		return "int"
-	case bool:
-		return "bool"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 func decodeAll(t *testing.T, b []byte) []any {
@@ -125,16 +92,20 @@ func TestFormats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := shape(decodeAll(t, fixture)[0])
-			got := decodeAll(t, out.Bytes())
-			if len(got) != len(qs) {
-				t.Fatalf("%d records for %d questions", len(got), len(qs))
+			want, err := Shapes(fixture)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for i, g := range got {
-				if s := shape(g); s != want {
-					t.Errorf("record %d:\n got %s\nwant %s", i, s, want)
+			shapes, err := Shapes(out.Bytes())
+			if err != nil || len(shapes) != len(qs) {
+				t.Fatalf("%d records for %d questions (%v)", len(shapes), len(qs), err)
+			}
+			for i, s := range shapes {
+				if s != want[0] {
+					t.Errorf("record %d:\n got %s\nwant %s", i, s, want[0])
 				}
 			}
+			got := decodeAll(t, out.Bytes())
 			checkValues(t, bench, got, qs)
 			var again bytes.Buffer
 			if err := wr.Write(&again, answers); err != nil || !bytes.Equal(again.Bytes(), out.Bytes()) {
@@ -185,6 +156,45 @@ func TestQuestionErrors(t *testing.T) {
 		_, _, _, err := dataset.ReadQuestions(path, dataset.Options{})
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "q.jsonl:") {
 			t.Errorf("%s: err %v, want one with %q naming the file and line", c.content, err, c.want)
+		}
+	}
+}
+
+// TestJoin: the answer files of shards, joined, are the file one writer
+// writes for all the answers, byte for byte.
+func TestJoin(t *testing.T) {
+	for _, c := range []struct {
+		questions string
+		bench     dataset.Benchmark
+	}{{"alpacaeval_questions.json", dataset.AlpacaEval}, {"mtbench_questions.jsonl", dataset.MTBench}} {
+		qs, _, _, err := dataset.ReadQuestions(filepath.Join(dir, c.questions), dataset.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var answers []Answer
+		for i := 0; i < 5; i++ {
+			q := qs[i%len(qs)]
+			q.ID = fmt.Sprint(100 + i)
+			a := Answer{Question: q}
+			for j := range q.Turns {
+				a.Turns = append(a.Turns, fmt.Sprintf("<b>answer</b> %d.%d & more", i, j))
+			}
+			answers = append(answers, a)
+		}
+		wr := Writer{Bench: c.bench, Model: "m", Now: func() time.Time { return time.Unix(1700000000, 5e8) }}
+		write := func(as []Answer) []byte {
+			var b bytes.Buffer
+			if err := wr.Write(&b, as); err != nil {
+				t.Fatal(err)
+			}
+			return b.Bytes()
+		}
+		var joined bytes.Buffer
+		if err := Join(&joined, [][]byte{write(answers[:2]), write(nil), write(answers[2:])}); err != nil {
+			t.Fatal(err)
+		}
+		if want := write(answers); !bytes.Equal(joined.Bytes(), want) {
+			t.Errorf("%s: joined parts\n%s\ndiffer from one file\n%s", c.bench, joined.Bytes(), want)
 		}
 	}
 }

@@ -102,6 +102,21 @@ type Seq struct{ Prompt, Response []int }
 // token — and its rows continue that KV cache; otherwise prompt+response run
 // as full sequences. Every prompt must have at least one token.
 func SeqLogps(m *models.Model, seqs []Seq, sharing bool) ([]float64, error) {
+	lps, err := SeqTokenLogps(m, seqs, sharing)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(seqs))
+	for i := range seqs {
+		out[i] = sum(lps[i])
+	}
+	return out, nil
+}
+
+// SeqTokenLogps returns the log-prob of every response token of each seq
+// given its prompt under m (natural log, in response order), as SeqLogps
+// runs them: the reference-free norms of RewardBench need them one by one.
+func SeqTokenLogps(m *models.Model, seqs []Seq, sharing bool) ([][]float64, error) {
 	rows := make([]models.Row, 0, len(seqs))
 	var cache *models.Cache
 	if sharing {
@@ -136,33 +151,39 @@ func SeqLogps(m *models.Model, seqs []Seq, sharing bool) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	lps, err := logits.ORTLogProbs()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]float64, len(seqs))
-	for i := range seqs {
-		out[i] = sum(lps[i])
-	}
-	return out, nil
+	return logits.ORTLogProbs()
 }
 
 // ResponseLogps returns the summed log-probs of the chosen and rejected
 // responses of each pair under m.
 func ResponseLogps(m *models.Model, pairs []tokenize.Encoded, sharing bool) (chosen, rejected []float64, err error) {
-	n := len(pairs)
-	seqs := make([]Seq, 0, 2*n)
+	lps, err := SeqLogps(m, pairSeqs(pairs), sharing)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lps[:len(pairs)], lps[len(pairs):], nil
+}
+
+// ResponseTokenLogps returns the per-token log-probs of the chosen and
+// rejected responses of each pair under m.
+func ResponseTokenLogps(m *models.Model, pairs []tokenize.Encoded, sharing bool) (chosen, rejected [][]float64, err error) {
+	lps, err := SeqTokenLogps(m, pairSeqs(pairs), sharing)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lps[:len(pairs)], lps[len(pairs):], nil
+}
+
+// pairSeqs lists the chosen responses of the pairs, then the rejected ones.
+func pairSeqs(pairs []tokenize.Encoded) []Seq {
+	seqs := make([]Seq, 0, 2*len(pairs))
 	for _, p := range pairs {
 		seqs = append(seqs, Seq{p.Prompt, p.Chosen})
 	}
 	for _, p := range pairs {
 		seqs = append(seqs, Seq{p.Prompt, p.Rejected})
 	}
-	lps, err := SeqLogps(m, seqs, sharing)
-	if err != nil {
-		return nil, nil, err
-	}
-	return lps[:n], lps[n:], nil
+	return seqs
 }
 
 func sum(x []float64) float64 {

@@ -127,6 +127,7 @@ type Summary struct {
 	Beta               float64   `json:"beta"`
 	RefFree            bool      `json:"ref_free"`
 	LengthNorm         string    `json:"length_norm"`
+	RefFreeNorm        string    `json:"ref_free_norm,omitempty"` // reference-free: sum, avg or norm of the per-token log-probs
 	PrefixSharing      bool      `json:"prefix_sharing"`
 	BoundaryMismatches int       `json:"boundary_mismatches"`
 	Truncated          int       `json:"truncated"`
@@ -154,8 +155,9 @@ type Phases struct {
 	Write   float64 `json:"write"`
 }
 
-// WriteSummary writes the summary JSON atomically.
-func WriteSummary(path string, s *Summary) error {
+// WriteSummary writes a summary (*Summary, *RankingSummary) as JSON,
+// atomically.
+func WriteSummary(path string, s any) error {
 	return fsutil.WriteFile(path, func(w io.Writer) error { return EncodeSummary(w, s) })
 }
 

@@ -40,28 +40,63 @@ type Job struct {
 	Shard   results.Shard
 }
 
-// prepared is a job's inputs, read and tokenized.
+// prepared is a job's models and identity, and, once read, its data.
 type prepared struct {
 	policy, ref *modeldir.Dir
 	tok         *tokenize.Tokenizer
 	encoded     []tokenize.Encoded
 	key         *resume.Key // identity of the run's output (its shard included): the journal's
 	run         *resume.Key // identity of the run, shared by its shards: the done marker's
+	// Identities of the inputs, for the summary.
+	policyID, dataID results.Identity
+	refID            *results.Identity
 }
 
-// Run executes the job and returns its summary. A shard that this run
-// already finished is not run again: its stored summary is returned.
-func (j *Job) Run(ctx context.Context) (_ *results.Summary, err error) {
+// Run executes the job and returns its summary: a *results.Summary for
+// preference pairs, a *results.RankingSummary for RewardBench 2 rows
+// (format rewardbench2, or detected from the first record). A shard that
+// this run already finished is not run again: its stored summary is
+// returned.
+func (j *Job) Run(ctx context.Context) (_ results.Report, err error) {
 	start := time.Now()
 	if err := j.check(); err != nil {
 		return nil, err
 	}
-	in, sum, err := j.open()
+	ranking, err := j.rankings()
 	if err != nil {
 		return nil, err
 	}
-	if done, err := j.finished(in); done != nil || err != nil {
-		return done, err
+	in, err := j.open()
+	if err != nil {
+		return nil, err
+	}
+	if ranking {
+		sum, err := j.runRankings(ctx, in, start)
+		if err != nil {
+			return nil, err
+		}
+		return sum, nil
+	}
+	sum, err := j.runPairs(ctx, in, start)
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// runPairs scores preference pairs.
+func (j *Job) runPairs(ctx context.Context, in *prepared, start time.Time) (*results.Summary, error) {
+	var stored results.Summary
+	if done, err := j.finished(in, &stored); done || err != nil {
+		return &stored, err
+	}
+	sum := &results.Summary{Beta: j.Beta, RefFree: j.RefFree, LengthNorm: j.LengthNorm, RefFreeNorm: j.RefFreeNorm, Shard: j.Shard.String(),
+		SkippedRecords: []results.Skip{}, Policy: in.policyID, Ref: in.refID, Data: in.dataID, Settings: in.run.Sum()}
+	var err error
+	if j.Out != "" {
+		if sum.Out, err = filepath.Abs(j.out()); err != nil {
+			return nil, err
+		}
 	}
 	done := map[int]results.Result{}
 	var journal *fsutil.Journal
@@ -86,7 +121,27 @@ func (j *Job) Run(ctx context.Context) (_ *results.Summary, err error) {
 	if err := j.write(in.encoded, done, sum, journal); err != nil {
 		return nil, err
 	}
-	return sum, j.finish(in, sum, start)
+	sum.Seconds = time.Since(start).Seconds()
+	if sum.Seconds > 0 {
+		sum.TokensPerSecond = float64(sum.Tokens) / sum.Seconds
+		sum.PairsPerSecond = float64(sum.Scored) / sum.Seconds
+	}
+	return sum, j.finish(in, sum)
+}
+
+// rankings reports whether the data are RewardBench 2 rows.
+func (j *Job) rankings() (bool, error) {
+	switch j.DataOpts.Format {
+	case dataset.RewardBench2:
+		return true, nil
+	case "", dataset.Auto:
+		first, err := dataset.First(j.Data, j.DataOpts.Kind)
+		if err != nil {
+			return false, err
+		}
+		return dataset.IsRanking(first), nil
+	}
+	return false, nil
 }
 
 // sharded reports whether the job is one shard of a run: it then writes
@@ -110,32 +165,26 @@ func (j *Job) summary() string {
 	return j.Summary
 }
 
-// finished returns the stored summary of a shard that this run finished
-// before, or nil when there is work to do.
-func (j *Job) finished(in *prepared) (*results.Summary, error) {
+// finished reports whether this run already finished the shard, and then
+// decodes its stored summary into stored.
+func (j *Job) finished(in *prepared, stored any) (bool, error) {
 	if !j.sharded() {
-		return nil, nil
+		return false, nil
 	}
 	m, err := shard.Check(j.out(), in.run)
 	if m == nil || err != nil {
-		return nil, err
+		return false, err
 	}
-	var sum results.Summary
-	if err := json.Unmarshal(m.Summary, &sum); err != nil {
-		return nil, fmt.Errorf("%s: summary: %w", shard.MarkerPath(j.out()), err)
+	if err := json.Unmarshal(m.Summary, stored); err != nil {
+		return false, fmt.Errorf("%s: summary: %w", shard.MarkerPath(j.out()), err)
 	}
 	slog.Info("shard already finished by this run: nothing to do", "shard", j.Shard.String(), "marker", shard.MarkerPath(j.out()))
-	return &sum, nil
+	return true, nil
 }
 
-// finish times the run, writes its summary and, for a shard, its done
-// marker (last: the marker says every file is complete).
-func (j *Job) finish(in *prepared, sum *results.Summary, start time.Time) error {
-	sum.Seconds = time.Since(start).Seconds()
-	if sum.Seconds > 0 {
-		sum.TokensPerSecond = float64(sum.Tokens) / sum.Seconds
-		sum.PairsPerSecond = float64(sum.Scored) / sum.Seconds
-	}
+// finish writes the run's summary and, for a shard, its done marker (last:
+// the marker says every file is complete).
+func (j *Job) finish(in *prepared, sum any) error {
 	if j.summary() != "" {
 		if err := results.WriteSummary(j.summary(), sum); err != nil {
 			return err
@@ -152,6 +201,9 @@ func (j *Job) finish(in *prepared, sum *results.Summary, start time.Time) error 
 func (j *Job) check() error {
 	if !(j.Beta > 0) {
 		return errors.New("beta must be positive")
+	}
+	if err := j.Rewarding.Check(); err != nil {
+		return err
 	}
 	if j.sharded() && (j.Shard.I < 0 || j.Shard.I >= j.Shard.N) {
 		return fmt.Errorf("shard %d/%d: index must be in 0..%d", j.Shard.I, j.Shard.N, j.Shard.N-1)
@@ -189,27 +241,21 @@ func modelPaths(flag, dir string) []fsutil.Path {
 	return fsutil.Named(flag, d.Files()...)
 }
 
-// open opens the models, names the run and starts its summary.
-func (j *Job) open() (*prepared, *results.Summary, error) {
+// open opens the models and names the run.
+func (j *Job) open() (*prepared, error) {
 	refDir := j.RefDir
 	if j.RefFree {
 		refDir = ""
 	}
 	policy, ref, tok, err := modeldir.OpenPair(j.PolicyDir, refDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	in := &prepared{policy: policy, ref: ref, tok: tok}
-	sum := &results.Summary{Beta: j.Beta, RefFree: j.RefFree, LengthNorm: j.LengthNorm, Shard: j.Shard.String(), SkippedRecords: []results.Skip{}}
-	if j.Out != "" {
-		if sum.Out, err = filepath.Abs(j.out()); err != nil {
-			return nil, nil, err
-		}
+	if err := j.identify(in); err != nil {
+		return nil, err
 	}
-	if err := j.identify(in, sum); err != nil {
-		return nil, nil, err
-	}
-	return in, sum, nil
+	return in, nil
 }
 
 // read reads, shards and tokenizes the data.
@@ -243,34 +289,33 @@ func (j *Job) read(in *prepared, sum *results.Summary) error {
 	return nil
 }
 
-// identify fills the summary's identities and names the run: every input
-// that changes its results, files by content.
-func (j *Job) identify(in *prepared, sum *results.Summary) error {
+// identify names the inputs and the run: every input that changes its
+// results, files by content.
+func (j *Job) identify(in *prepared) error {
 	var err error
-	if sum.Data, err = results.Identify(j.Data); err != nil {
+	if in.dataID, err = results.Identify(j.Data); err != nil {
 		return err
 	}
-	if sum.Policy, err = results.Identify(in.policy.ONNX); err != nil {
+	if in.policyID, err = results.Identify(in.policy.ONNX); err != nil {
 		return err
 	}
 	k := resume.New("score")
 	errs := []error{k.Model("policy", in.policy), k.File("data", j.Data)}
 	if in.ref != nil {
 		id, err := results.Identify(in.ref.ONNX)
-		sum.Ref = &id
+		in.refID = &id
 		errs = append(errs, err, k.Model("ref", in.ref))
 	}
 	for name, v := range map[string]any{"format": j.DataOpts.Format, "skip-invalid": j.DataOpts.SkipInvalid,
 		"beta": j.Beta, "ref-free": j.RefFree, "length-norm": j.LengthNorm, "max-length": j.Pair.MaxLength,
 		"max-prompt-length": j.Pair.MaxPromptLength, "no-eos": j.Pair.NoEOS, "batch-tokens": j.BatchTokens,
-		"no-prefix-sharing": j.NoPrefixSharing} {
+		"no-prefix-sharing": j.NoPrefixSharing, "ref-free-norm": j.RefFreeNorm} {
 		errs = append(errs, k.Option(name, v))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	sum.Settings = k.Sum() // shards of one run share it
-	in.run = k.Clone()
+	in.run = k.Clone() // shards of one run share it
 	in.key = k
 	return k.Option("shard", j.Shard.String())
 }
@@ -326,17 +371,13 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 	if len(todo) == 0 {
 		return nil
 	}
-	policy, err := j.Runtime.Load(in.policy)
+	policy, ref, err := j.load(in)
 	if err != nil {
 		return err
 	}
 	defer policy.Close()
 	loaded := []*models.Model{policy}
-	var ref *models.Model
-	if in.ref != nil {
-		if ref, err = j.Runtime.Load(in.ref); err != nil {
-			return err
-		}
+	if ref != nil {
 		defer ref.Close()
 		loaded = append(loaded, ref)
 	}
@@ -364,6 +405,20 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 		sum.ORTShare = (sum.ORTSeconds - ortBefore) / (wall * float64(len(loaded)))
 	}
 	return err
+}
+
+// load opens the policy and, unless reference-free, the reference.
+func (j *Job) load(in *prepared) (policy, ref *models.Model, err error) {
+	if policy, err = j.Runtime.Load(in.policy); err != nil {
+		return nil, nil, err
+	}
+	if in.ref != nil {
+		if ref, err = j.Runtime.Load(in.ref); err != nil {
+			policy.Close()
+			return nil, nil, err
+		}
+	}
+	return policy, ref, nil
 }
 
 func ortSeconds(ms []*models.Model) float64 {

@@ -32,31 +32,103 @@ func Merge(summaries []string, out, summaryPath string) (*results.Summary, error
 // MergeParts joins the parts that the shards of one run wrote beside out
 // (see package internal/shard) into out and summaryPath (may be ""): it
 // refuses a missing part, parts of different runs and parts changed after
-// their shard finished. The merged pairs equal those of one unsharded run.
-func MergeParts(out, summaryPath string) (*results.Summary, error) {
+// their shard finished. The merged file equals that of one unsharded run;
+// the summary is a *results.Summary, or a *results.RankingSummary for
+// RewardBench 2 rows (evaluated over every row).
+func MergeParts(out, summaryPath string) (results.Report, error) {
 	parts, err := shard.Find(out)
 	if err != nil {
 		return nil, err
 	}
-	shards := make([]*results.Summary, len(parts))
 	files := make([]string, len(parts))
 	var ins []fsutil.Path
 	for i, p := range parts {
-		var s results.Summary
-		if err := json.Unmarshal(p.Marker.Summary, &s); err != nil || p.File("out") == "" {
+		if files[i] = p.File("out"); files[i] == "" || p.Marker.Summary == nil {
 			return nil, fmt.Errorf("%s: not the done marker of a score shard", shard.MarkerPath(p.Path))
 		}
-		shards[i], files[i] = &s, p.File("out")
 		ins = append(ins, fsutil.Path{Flag: "part", Path: files[i]}, fsutil.Path{Flag: "part's summary", Path: p.File("summary")},
 			fsutil.Path{Flag: "done marker", Path: shard.MarkerPath(p.Path)})
 	}
-	return merge(shards, files, ins, out, summaryPath)
-}
-
-// merge joins the shards' per-pair files (in shard order) and summaries.
-func merge(shards []*results.Summary, files []string, ins []fsutil.Path, out, summaryPath string) (*results.Summary, error) {
 	if err := fsutil.CheckAliases(ins, []fsutil.Path{{Flag: "--out", Path: out}, {Flag: "--summary", Path: summaryPath}}); err != nil {
 		return nil, err
+	}
+	var probe struct{ Format string }
+	if err := json.Unmarshal(parts[0].Marker.Summary, &probe); err != nil {
+		return nil, fmt.Errorf("%s: summary: %w", shard.MarkerPath(parts[0].Path), err)
+	}
+	if probe.Format == results.RankingFormat {
+		return mergeRankings(parts, files, out, summaryPath)
+	}
+	shards := make([]*results.Summary, len(parts))
+	for i, p := range parts {
+		shards[i] = &results.Summary{}
+		if err := json.Unmarshal(p.Marker.Summary, shards[i]); err != nil {
+			return nil, fmt.Errorf("%s: summary: %w", shard.MarkerPath(p.Path), err)
+		}
+	}
+	sum, err := merge(shards, files, nil, out, summaryPath)
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// mergeRankings joins the parts of a RewardBench 2 run and evaluates every
+// row.
+func mergeRankings(parts []shard.Part, files []string, out, summaryPath string) (*results.RankingSummary, error) {
+	var m *results.RankingSummary
+	var rs []results.Ranked
+	for i, p := range parts {
+		var s results.RankingSummary
+		if err := json.Unmarshal(p.Marker.Summary, &s); err != nil {
+			return nil, fmt.Errorf("%s: summary: %w", shard.MarkerPath(p.Path), err)
+		}
+		part, err := results.ReadRanked(files[i])
+		if err != nil {
+			return nil, err
+		}
+		if len(part) != s.Scored {
+			return nil, fmt.Errorf("%s holds %d rows but its summary says %d were scored", files[i], len(part), s.Scored)
+		}
+		rs = append(rs, part...)
+		if m == nil {
+			m = &s
+			m.Shard, m.SkippedRecords = "", []results.Skip{}
+			m.Rows, m.Completions, m.BoundaryMismatches, m.Truncated, m.EmptyResponses, m.Tokens, m.Seconds = 0, 0, 0, 0, 0, 0, 0
+		}
+		m.Rows += s.Rows
+		m.Completions += s.Completions
+		m.SkippedRecords = append(m.SkippedRecords, s.SkippedRecords...)
+		m.BoundaryMismatches += s.BoundaryMismatches
+		m.Truncated += s.Truncated
+		m.EmptyResponses += s.EmptyResponses
+		m.Tokens += s.Tokens
+		m.Seconds += s.Seconds
+	}
+	m.Skipped, m.Scored = len(m.SkippedRecords), len(rs)
+	var err error
+	if m.Report, err = results.Evaluate(rs); err != nil {
+		return nil, err
+	}
+	if err := fsutil.WriteFile(out, func(w io.Writer) error { return results.WriteRanked(w, rs) }); err != nil {
+		return nil, err
+	}
+	m.Out = out
+	if summaryPath != "" {
+		if err := results.WriteSummary(summaryPath, m); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// merge joins the shards' per-pair files (in shard order) and summaries;
+// ins are the files read, none of which may be an output (nil: checked).
+func merge(shards []*results.Summary, files []string, ins []fsutil.Path, out, summaryPath string) (*results.Summary, error) {
+	if ins != nil {
+		if err := fsutil.CheckAliases(ins, []fsutil.Path{{Flag: "--out", Path: out}, {Flag: "--summary", Path: summaryPath}}); err != nil {
+			return nil, err
+		}
 	}
 	first := shards[0]
 	m := &results.Summary{Beta: first.Beta, RefFree: first.RefFree, LengthNorm: first.LengthNorm, PrefixSharing: first.PrefixSharing,

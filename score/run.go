@@ -40,13 +40,17 @@ func Run(ctx context.Context, policy, ref *models.Model, plan [][]tokenize.Encod
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var pc, pr, rc, rr []float64
+		var pc, pr, rc, rr, norms []float64
 		var perr, rerr error
 		var wg sync.WaitGroup
 		if ref != nil && !opts.RefFree {
 			wg.Go(func() { rc, rr, rerr = logprob.ResponseLogps(ref, batch, sharing) })
 		}
-		pc, pr, perr = logprob.ResponseLogps(policy, batch, sharing)
+		if opts.Tokens() {
+			pc, pr, norms, perr = tokenLogps(policy, batch, sharing)
+		} else {
+			pc, pr, perr = logprob.ResponseLogps(policy, batch, sharing)
+		}
 		wg.Wait()
 		if perr != nil {
 			return fmt.Errorf("policy: %w", perr)
@@ -61,7 +65,11 @@ func Run(ctx context.Context, policy, ref *models.Model, plan [][]tokenize.Encod
 			if rc != nil {
 				r.RefChosenLogp, r.RefRejectedLogp = rc[i], rr[i]
 			}
-			opts.Fill(&r)
+			if norms != nil {
+				opts.Fill(&r, norms[2*i], norms[2*i+1])
+			} else {
+				opts.Fill(&r)
+			}
 			out[i] = Indexed{Index: p.Index, Result: r}
 		}
 		if err := emit(out); err != nil {
@@ -69,4 +77,24 @@ func Run(ctx context.Context, policy, ref *models.Model, plan [][]tokenize.Encod
 		}
 	}
 	return nil
+}
+
+// tokenLogps returns the summed log-probs of the chosen and rejected
+// responses and their per-token norms (chosen, rejected for each pair).
+func tokenLogps(m *models.Model, batch []tokenize.Encoded, sharing bool) (chosen, rejected, norms []float64, err error) {
+	c, r, err := logprob.ResponseTokenLogps(m, batch, sharing)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	chosen, rejected, norms = make([]float64, len(batch)), make([]float64, len(batch)), make([]float64, 0, 2*len(batch))
+	for i := range batch {
+		for _, v := range c[i] {
+			chosen[i] += v
+		}
+		for _, v := range r[i] {
+			rejected[i] += v
+		}
+		norms = append(norms, Norm(c[i]), Norm(r[i]))
+	}
+	return chosen, rejected, norms, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"log/slog"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,9 +22,10 @@ func scoreCommand() *cli.Command {
 			&cli.StringFlag{Name: "policy", Usage: "policy model directory (required)"},
 			&cli.StringFlag{Name: "ref", Usage: "reference model directory (not needed with --ref-free)"},
 			&cli.StringFlag{Name: "data", Usage: "preference pairs: .jsonl, .jsonl.gz, .json (array) or .parquet (required)"},
-			&cli.StringFlag{Name: "format", Value: "auto", Usage: "auto, explicit, implicit (Anthropic HH) or conversational"},
+			&cli.StringFlag{Name: "format", Value: "auto", Usage: "auto, explicit, implicit (Anthropic HH), conversational, or rewardbench2 (RewardBench 2 rows: every completion scored, subset scores in the summary)"},
 			&cli.Float64Flag{Name: "beta", Value: 0.1, Usage: "β of the implicit reward"},
 			&cli.BoolFlag{Name: "ref-free", Usage: "reference-free: take the reference log-probs as 0"},
+			&cli.StringFlag{Name: "ref-free-norm", Usage: "with --ref-free, RewardBench v1's reduction of the per-token log-probs: sum (default), avg or norm (−‖·‖₂)"},
 			&cli.StringFlag{Name: "length-norm", Usage: "avg: divide log-probs by the response's token count"},
 			&cli.IntFlag{Name: "max-length", Usage: "truncate prompt+response to this many tokens (0: no limit)"},
 			&cli.IntFlag{Name: "max-prompt-length", Usage: "keep the last N prompt tokens (0: no limit)"},
@@ -88,7 +90,7 @@ func scoreOptions(c *cli.Context) (*score.Job, models.RuntimeOptions, error) {
 	if err != nil {
 		return nil, ro, err
 	}
-	format, pair, err := pairOptions(c)
+	format, pair, err := pairOptions(c, dataset.RewardBench2)
 	if err != nil {
 		return nil, ro, err
 	}
@@ -123,13 +125,26 @@ func rewarding(c *cli.Context) (score.Rewarding, error) {
 	if ln != "" && ln != "avg" {
 		return score.Rewarding{}, usagef("--length-norm %q: want avg", ln)
 	}
-	return score.Rewarding{Beta: beta, RefFree: c.Bool("ref-free"), LengthNorm: ln}, nil
+	rw := score.Rewarding{Beta: beta, RefFree: c.Bool("ref-free"), LengthNorm: ln, RefFreeNorm: c.String("ref-free-norm")}
+	switch {
+	case rw.RefFreeNorm != "" && rw.RefFreeNorm != "sum" && rw.RefFreeNorm != "avg" && rw.RefFreeNorm != "norm":
+		return rw, usagef("--ref-free-norm %q: want sum, avg or norm", rw.RefFreeNorm)
+	case rw.RefFreeNorm != "" && !rw.RefFree:
+		return rw, usagef("--ref-free-norm needs --ref-free")
+	case rw.RefFreeNorm != "" && ln != "":
+		return rw, usagef("--ref-free-norm and --length-norm: give one")
+	}
+	return rw, nil
 }
 
-// pairOptions reads --format, --max-length, --max-prompt-length and --no-eos.
-func pairOptions(c *cli.Context) (dataset.Format, tokenize.PairOptions, error) {
+// pairOptions reads --format (a pair format, or one of more), --max-length,
+// --max-prompt-length and --no-eos.
+func pairOptions(c *cli.Context, more ...dataset.Format) (dataset.Format, tokenize.PairOptions, error) {
 	var p tokenize.PairOptions
 	f, err := dataset.ParseFormat(c.String("format"))
+	if i := slices.Index(more, dataset.Format(c.String("format"))); i >= 0 {
+		f, err = more[i], nil
+	}
 	if err != nil {
 		return "", p, usagef("--format: %v", err)
 	}
@@ -147,7 +162,7 @@ func pairOptions(c *cli.Context) (dataset.Format, tokenize.PairOptions, error) {
 
 // printSummary prints the table, or with --json the JSON, on stdout (the
 // table on stderr when the per-pair results went to stdout).
-func printSummary(c *cli.Context, sum *results.Summary) error {
+func printSummary(c *cli.Context, sum results.Report) error {
 	if c.Bool("json") {
 		return results.EncodeSummary(c.App.Writer, sum)
 	}
@@ -177,7 +192,7 @@ func mergeCommand() *cli.Command {
 			if err := required(c, "out"); err != nil {
 				return err
 			}
-			var sum *results.Summary
+			var sum results.Report
 			var err error
 			if c.Args().Len() == 0 {
 				sum, err = score.MergeParts(c.String("out"), c.String("summary"))

@@ -190,3 +190,66 @@ func TestShardFlags(t *testing.T) {
 		t.Errorf("a shard without --out: exit %d %s", code, stderr)
 	}
 }
+
+// TestSampleShards: sample and bestofn (with --baseline-out) and the
+// answers to a question file, run as shards and merged, equal one run's
+// files byte for byte; merge refuses a missing part.
+func TestSampleShards(t *testing.T) {
+	dir := t.TempDir()
+	prompts := filepath.Join(dataDir, "prompts.jsonl")
+	alpaca := filepath.Join("..", "..", "testdata", "harness", "alpacaeval_questions.json")
+	cases := []struct {
+		name   string
+		args   []string
+		shards int
+		also   []string // further output flags
+	}{
+		{"sample", []string{"sample", "--model", llamaPolicy, "--prompts", prompts, "--n", "2", "--batch", "4", "--max-new-tokens", "8", "--seed", "4"}, 4, nil},
+		{"bestofn", []string{"bestofn", "--model", llamaRef, "--prompts", prompts, "--n", "3", "--batch", "6", "--max-new-tokens", "6",
+			"--rank", "implicit", "--policy", llamaPolicy, "--ref", llamaRef, "--seed", "9"}, 3, []string{"--baseline-out"}},
+		{"answers", []string{"sample", "--model", llamaPolicy, "--prompts", alpaca, "--batch", "1", "--max-new-tokens", "8", "--model-name", "tiny"}, 2, []string{"--answers-out"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			files := func(sub string) []string {
+				fs := []string{filepath.Join(dir, c.name, sub, "out.jsonl")}
+				for _, f := range c.also {
+					fs = append(fs, filepath.Join(dir, c.name, sub, strings.TrimPrefix(f, "--")+".json"))
+				}
+				os.MkdirAll(filepath.Join(dir, c.name, sub), 0o755)
+				return fs
+			}
+			withFiles := func(fs []string) []string {
+				args := append(c.args[:len(c.args):len(c.args)], "--out", fs[0])
+				for i, f := range c.also {
+					args = append(args, f, fs[i+1])
+				}
+				return args
+			}
+			whole, sharded := files("whole"), files("sharded")
+			if code, _, stderr := run(withFiles(whole)...); code != 0 {
+				t.Fatal(stderr)
+			}
+			for i := 0; i < c.shards; i++ {
+				if i == 1 {
+					if code, _, stderr := run(append([]string{"sample", "merge"}, withFiles(sharded)[len(c.args):]...)...); code != 1 || !strings.Contains(stderr, "part 1 of") {
+						t.Errorf("merge without part 1: exit %d %s", code, stderr)
+					}
+				}
+				if code, _, stderr := run(append(withFiles(sharded), "--shard", fmt.Sprintf("%d/%d", i, c.shards))...); code != 0 {
+					t.Fatal(stderr)
+				}
+			}
+			if code, _, stderr := run(append([]string{"sample", "merge"}, withFiles(sharded)[len(c.args):]...)...); code != 0 {
+				t.Fatal(stderr)
+			}
+			for i := range whole {
+				a, _ := os.ReadFile(whole[i])
+				b, _ := os.ReadFile(sharded[i])
+				if len(a) == 0 || !bytes.Equal(a, b) {
+					t.Errorf("%s: merged shards differ from one run:\n%s\n%s", filepath.Base(whole[i]), a, b)
+				}
+			}
+		})
+	}
+}
