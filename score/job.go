@@ -85,14 +85,13 @@ func (j *Job) Run(ctx context.Context) (_ results.Report, err error) {
 }
 
 // runPairs scores preference pairs.
-func (j *Job) runPairs(ctx context.Context, in *prepared, start time.Time) (*results.Summary, error) {
+func (j *Job) runPairs(ctx context.Context, in *prepared, start time.Time) (_ *results.Summary, err error) {
 	var stored results.Summary
 	if done, err := j.finished(in, &stored); done || err != nil {
 		return &stored, err
 	}
 	sum := &results.Summary{Beta: j.Beta, RefFree: j.RefFree, LengthNorm: j.LengthNorm, RefFreeNorm: j.RefFreeNorm, Shard: j.Shard.String(),
 		SkippedRecords: []results.Skip{}, Policy: in.policyID, Ref: in.refID, Data: in.dataID, Settings: in.run.Sum()}
-	var err error
 	if j.Out != "" {
 		if sum.Out, err = filepath.Abs(j.out()); err != nil {
 			return nil, err
