@@ -84,7 +84,7 @@ func TestTrainErrors(t *testing.T) {
 	dir := t.TempDir()
 	pairs := filepath.Join(dataDir, "pairs.jsonl")
 	empty := filepath.Join(dir, "empty.jsonl")
-	os.WriteFile(empty, []byte("{\"prompt\": \"a\", \"chosen\": \"\", \"rejected\": \"b\"}\n"), 0o644)
+	os.WriteFile(empty, []byte("{\"prompt\": \"a\", \"chosen\": 1, \"rejected\": \"b\"}\n"), 0o644) // malformed: skipped, leaving no pairs
 	exists := filepath.Join(dir, "exists")
 	os.Mkdir(exists, 0o755)
 	base := []string{"--policy", gpt2Policy, "--ref-cache", filepath.Join(dir, "cache") + "/"}
