@@ -307,7 +307,7 @@ func (j *Job) identify(in *prepared) error {
 	}
 	for name, v := range map[string]any{"format": j.DataOpts.Format, "skip-invalid": j.DataOpts.SkipInvalid,
 		"beta": j.Beta, "ref-free": j.RefFree, "length-norm": j.LengthNorm, "max-length": j.Pair.MaxLength,
-		"max-prompt-length": j.Pair.MaxPromptLength, "no-eos": j.Pair.NoEOS, "batch-tokens": j.BatchTokens,
+		"max-prompt-length": j.Pair.MaxPromptLength, "no-eos": j.Pair.NoEOS, "batch-tokens": logprob.BatchTokens(j.BatchTokens, in.policy.Signature.Vocab),
 		"no-prefix-sharing": j.NoPrefixSharing, "ref-free-norm": j.RefFreeNorm} {
 		errs = append(errs, k.Option(name, v))
 	}

@@ -244,7 +244,7 @@ func planRankings(items []item, budget int, done map[[2]int]completion) ([][]ite
 
 // scoreRankings scores the unfinished completions, journalling each batch.
 func (j *Job) scoreRankings(ctx context.Context, in *prepared, rk *rankings, sharing bool, journal *fsutil.Journal, done map[[2]int]completion) error {
-	todo, n := planRankings(rk.items, j.BatchTokens, done)
+	todo, n := planRankings(rk.items, logprob.BatchTokens(j.BatchTokens, in.policy.Signature.Vocab), done)
 	bar := progress.New(j.Stderr, "score", "completions", len(rk.items))
 	bar.Start(len(rk.items) - n)
 	defer bar.Finish()

@@ -59,7 +59,7 @@ func TestScoreResumeIdentity(t *testing.T) {
 		{"max-prompt-length", []string{"--max-prompt-length", "8"}, "--max-prompt-length"},
 		{"no-eos", []string{"--no-eos"}, "--no-eos (false → true)"},
 		{"format", []string{"--format", "explicit"}, "--format"},
-		{"batch-tokens", []string{"--batch-tokens", "64"}, "--batch-tokens (1024 → 64)"},
+		{"batch-tokens", []string{"--batch-tokens", "64"}, "--batch-tokens (166 → 64)"},
 	})
 	// The same bytes under another name resume.
 	moved := filepath.Join(dir, "moved.jsonl")

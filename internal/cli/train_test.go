@@ -59,7 +59,7 @@ func TestTrainEndToEnd(t *testing.T) {
 	if train != 4 || eval != 2 {
 		t.Errorf("%d train and %d eval records, want 4 and 2", train, eval)
 	}
-	if !strings.Contains(stderr, "computed with ONNX Runtime") || !strings.Contains(stderr, "train step 4/4") {
+	if !strings.Contains(stderr, `reference log-probs computed" engine="ONNX Runtime"`) || !strings.Contains(stderr, "train step 4/4") {
 		t.Errorf("stderr lacks the reference computation or progress lines:\n%s", stderr)
 	}
 	// A later run reuses the cached reference log-probs.
@@ -67,7 +67,7 @@ func TestTrainEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	if !strings.Contains(stderr, "(cached)") || strings.Contains(stderr, "computed with ONNX Runtime") {
+	if !strings.Contains(stderr, "(cached)") || strings.Contains(stderr, `reference log-probs computed" engine="ONNX Runtime"`) {
 		t.Errorf("second run did not reuse the reference cache:\n%s", stderr)
 	}
 	if !strings.Contains(stdout, `"split":"train"`) {

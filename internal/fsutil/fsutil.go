@@ -136,7 +136,8 @@ func WriteFile(path string, fill func(w io.Writer) error) error {
 type Journal struct {
 	f     *os.File
 	path  string
-	lines int // complete lines, the header included
+	lines int  // complete lines, the header included
+	fresh bool // created by this process, not an earlier run's journal
 }
 
 // ErrJournalExists is returned by OpenJournal when a journal exists and
@@ -148,6 +149,13 @@ var ErrJournalExists = errors.New("unfinished results of an earlier run exist")
 // from the file); when it exists and resume is false, ErrJournalExists is
 // returned. A new journal starts with header as its first line.
 func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, error) {
+	return OpenJournalChecked(path, header, resume, nil)
+}
+
+// OpenJournalChecked is OpenJournal with check run on an existing journal's
+// header before the file is opened for writing: a refusal leaves the file
+// exactly as it was, torn last line included.
+func OpenJournalChecked(path string, header []byte, resume bool, check func(stored []byte) error) (*Journal, [][]byte, error) {
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -155,7 +163,7 @@ func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, e
 		if err != nil {
 			return nil, nil, err
 		}
-		j := &Journal{f: f, path: path}
+		j := &Journal{f: f, path: path, fresh: true}
 		if err := j.Append(header); err != nil {
 			j.Close()
 			return nil, nil, err
@@ -174,7 +182,12 @@ func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, e
 		if err := os.Remove(path); err != nil {
 			return nil, nil, err
 		}
-		return OpenJournal(path, header, resume)
+		return OpenJournalChecked(path, header, resume, check)
+	}
+	if check != nil {
+		if err := check(lines[0]); err != nil {
+			return nil, nil, err
+		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0o644)
 	if err != nil {
@@ -217,16 +230,17 @@ func (j *Journal) Records() int { return max(j.lines-1, 0) }
 // Path is the journal's file.
 func (j *Journal) Path() string { return j.path }
 
-// Close closes the journal file. A journal that holds no record after its
-// header keeps nothing worth resuming and would only make the plain rerun
-// fail: it is deleted.
+// Close closes the journal file. A journal this process created that holds
+// no record after its header keeps nothing worth resuming and would only
+// make the plain rerun fail: it is deleted. An earlier run's journal is
+// kept, whatever it holds (a refused --resume leaves it as it was).
 func (j *Journal) Close() error {
 	if j.f == nil {
 		return nil
 	}
 	err := j.f.Close()
 	j.f = nil
-	if j.lines <= 1 {
+	if j.fresh && j.lines <= 1 {
 		if rerr := os.Remove(j.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}

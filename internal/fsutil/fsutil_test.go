@@ -82,3 +82,35 @@ func bytesToStrings(bs [][]byte) []string {
 	}
 	return out
 }
+
+// TestJournalRefusalLeavesFile: a resume whose header check fails leaves an
+// earlier run's journal byte for byte as it was (torn tail included), and
+// closing a resumed journal that holds only its header keeps it.
+func TestJournalRefusalLeavesFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "j.partial")
+	if err := os.WriteFile(p, []byte("H\ntor"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refuse := errors.New("refused")
+	if _, _, err := OpenJournalChecked(p, []byte("K"), true, func(stored []byte) error {
+		if string(stored) != "H" {
+			t.Errorf("check saw %q, want the stored header H", stored)
+		}
+		return refuse
+	}); !errors.Is(err, refuse) {
+		t.Fatalf("err %v, want the check's refusal", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "H\ntor" {
+		t.Fatalf("a refused resume changed the journal to %q", b)
+	}
+	j, lines, err := OpenJournalChecked(p, []byte("H"), true, func([]byte) error { return nil })
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("resume: %v %q", err, lines)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "H\n" {
+		t.Fatalf("an earlier run's header-only journal became %q, want it kept", b)
+	}
+}

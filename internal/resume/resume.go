@@ -161,16 +161,17 @@ func describe(name string, old, now json.RawMessage) string {
 // resume, one written by a run with another key is refused, naming what
 // changed. It returns the journal and its records after the header.
 func OpenJournal(path string, key *Key, resume bool) (*fsutil.Journal, [][]byte, error) {
-	j, lines, err := fsutil.OpenJournal(path, key.Encode(), resume)
+	j, lines, err := fsutil.OpenJournalChecked(path, key.Encode(), resume, func(stored []byte) error {
+		if err := Check(stored, key); err != nil {
+			return fmt.Errorf("--resume refused: %s: %w; delete it to start again", path, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(lines) == 0 {
 		return j, nil, nil
-	}
-	if err := Check(lines[0], key); err != nil {
-		j.Close()
-		return nil, nil, fmt.Errorf("--resume refused: %s: %w; delete it to start again", path, err)
 	}
 	return j, lines[1:], nil
 }
