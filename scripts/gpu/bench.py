@@ -482,18 +482,12 @@ def use_sdpa(F):
     if not hasattr(F, "scaled_dot_product_attention"):
         return "explicit softmax (no scaled_dot_product_attention in this PyTorch)"
 
-    def forward(self, x, mask, cos, sin, past_k, past_v):
+    def forward(self, x, mask, cos, sin, past_k, past_v):  # training: the past is empty
         b, s = x.shape[0], x.shape[1]
-        d, nh, nkv = self.head_dim, self.n_head, self.n_kv
-        q = self.q_proj(x).reshape(b, s, nh, d).transpose(1, 2)
-        k = self.k_proj(x).reshape(b, s, nkv, d).transpose(1, 2)
-        v = self.v_proj(x).reshape(b, s, nkv, d).transpose(1, 2)
-        q = q * cos + make_models.rotate_half(q) * sin
-        k = k * cos + make_models.rotate_half(k) * sin
-        k, v = k.repeat_interleave(nh // nkv, dim=1), v.repeat_interleave(nh // nkv, dim=1)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        out = out.transpose(1, 2).reshape(b, s, nh * d)
-        return self.o_proj(out), k, v
+        q, k, v = self.qkv(x, cos, sin)
+        rep = self.n_head // self.n_kv
+        out = F.scaled_dot_product_attention(q, k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1), attn_mask=mask)
+        return self.o_proj(out.transpose(1, 2).reshape(b, s, self.n_head * self.head_dim)), k, v
 
     make_models.LlamaAttention.forward = forward
     return "scaled_dot_product_attention"

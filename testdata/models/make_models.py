@@ -245,14 +245,19 @@ class LlamaAttention(nn.Module):
         self.v_proj = nn.Linear(h, self.n_kv * self.head_dim, bias=False)
         self.o_proj = nn.Linear(self.n_head * self.head_dim, h, bias=False)
 
-    def forward(self, x, mask, cos, sin, past_k, past_v):
+    def qkv(self, x, cos, sin):
+        """Queries, keys and values [b, heads, s, d], RoPE applied."""
         b, s = x.shape[0], x.shape[1]
         d, nh, nkv = self.head_dim, self.n_head, self.n_kv
         q = self.q_proj(x).reshape(b, s, nh, d).transpose(1, 2)
         k = self.k_proj(x).reshape(b, s, nkv, d).transpose(1, 2)
         v = self.v_proj(x).reshape(b, s, nkv, d).transpose(1, 2)
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        return q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin, v
+
+    def forward(self, x, mask, cos, sin, past_k, past_v):
+        b, s = x.shape[0], x.shape[1]
+        d, nh, nkv = self.head_dim, self.n_head, self.n_kv
+        q, k, v = self.qkv(x, cos, sin)
         k = torch.cat([past_k, k], dim=2)
         v = torch.cat([past_v, v], dim=2)
         # Grouped-query attention as Hugging Face's repeat_kv: query head h reads KV head
