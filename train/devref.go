@@ -96,6 +96,13 @@ func (m *Model) referenceLogps(ctx context.Context, exs []Example, size, maxShap
 	}
 	exec.WithName(fp32Graph + "reference_logps").SetMaxCache(maxShapesCache)
 	defer exec.Finalize()
+	var jobs []compileJob
+	for _, s := range plan {
+		jobs = append(jobs, compileJob{"reference", exec, s, m.argShapes(size, s)})
+	}
+	if err := compileParallel(jobs); err != nil {
+		return nil, nil, err
+	}
 	chosen, rejected = make([]float64, len(exs)), make([]float64, len(exs))
 	bar := progress.New(prog, "reference log-probs", "pairs", len(exs))
 	defer bar.Finish()

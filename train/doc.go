@@ -30,8 +30,9 @@
 // right-padded batch with an empty KV past,
 // and when the logits are a final MatMul(hidden, weight) (an lm_head, tied or
 // not), the logits are computed only at the positions that predict response
-// tokens. Batches are padded to a few lengths (16, 24, 32, 48, 64, 96, …)
-// because GoMLX compiles one graph per input shape.
+// tokens. Batches are padded to a few shapes — planned from the run's
+// batches, or fixed buckets (16, 24, 32, 48, 64, 96, …) — because GoMLX
+// compiles one graph per input shape.
 //
 // # Losses
 //
@@ -65,6 +66,18 @@
 // for pool workers can deadlock on a small machine. Building with
 // GOEXPERIMENT=simd makes its matrix multiplications about three times
 // faster on AVX2/AVX-512 machines.
+//
+// # Devices, shapes, precision, memory
+//
+// [Job] runs on any GoMLX backend; dpokit's --device cuda passes XLA with the
+// PJRT CUDA plugin (internal/device finds it). [DeviceReference] computes
+// reference log-probs with the GoMLX forward pass on that backend. With
+// [RunOptions].MaxShapes a run chooses its batch shapes from its own
+// batches before step 1 and compiles them ahead ([RunStats] reports the
+// compile and the time to the first step). [BF16] runs matrix products with
+// bfloat16 operands; the LM head runs in chunks of response tokens, each a
+// gradient checkpoint, so the [rows, positions, vocabulary] logits are never
+// held.
 //
 // # Errors
 //

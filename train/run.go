@@ -230,6 +230,7 @@ func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
 		if tr.step == res.Resumed+1 {
 			res.Stats.firstStep(o.Start)
 		}
+		res.Stats.StepsWallSeconds = time.Since(o.Start).Seconds()
 		if err := log(Record{Split: "train", Step: tr.step, Epoch: float64(tr.step) / float64(perEpoch), Metrics: ms}); err != nil {
 			return res, err
 		}

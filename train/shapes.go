@@ -1,15 +1,18 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
+	mlctx "github.com/gomlx/gomlx/ml/model"
 )
 
 // Shape is a compiled micro-batch shape: every row padded to T positions,
@@ -234,41 +237,71 @@ func planFit(plan []Shape) func(maxT, resp int) (int, int) {
 	}
 }
 
-// compileAhead compiles the step graphs of the given shapes (and the
-// optimizer update) before the first step, so that no step waits for a
+// compileAhead compiles the step graphs of the given shapes and the
+// optimizer update before the first step, so that no step waits for a
 // compile.
 func (t *Trainer) compileAhead(trainShapes, evalShapes []Shape) (time.Duration, error) {
 	start := time.Now()
+	var jobs []compileJob
 	for _, s := range trainShapes {
-		if _, err := t.micro.Compile(t.argShapes(s)...); err != nil {
-			return 0, fmt.Errorf("compile the training step for shape %s: %w", s, err)
-		}
-		t.noteShape("train", s)
+		jobs = append(jobs, compileJob{"training step", t.micro, s, t.argShapes(s)})
 	}
 	for _, s := range evalShapes {
-		if _, err := t.eval.Compile(t.argShapes(s)...); err != nil {
-			return 0, fmt.Errorf("compile the evaluation for shape %s: %w", s, err)
-		}
-		t.noteShape("eval", s)
+		jobs = append(jobs, compileJob{"evaluation", t.eval, s, t.argShapes(s)})
 	}
 	scalar := shapes.Make(dtypes.Float32)
 	args := []shapes.Shape{scalar}
 	if t.cfg.Optimizer == "adamw" {
 		args = append(args, scalar, scalar)
 	}
-	if _, err := t.apply.Compile(args...); err != nil {
-		return 0, fmt.Errorf("compile the optimizer step: %w", err)
+	if err := compileParallel(append(jobs, compileJob{"optimizer", t.apply, Shape{}, args})); err != nil {
+		return 0, err
+	}
+	for _, s := range trainShapes {
+		t.noteShape("train", s)
+	}
+	for _, s := range evalShapes {
+		t.noteShape("eval", s)
 	}
 	return time.Since(start), nil
 }
 
+// compileJob is one graph to compile: an Exec for the inputs of a shape.
+type compileJob struct {
+	what  string
+	exec  *mlctx.Exec
+	shape Shape
+	args  []shapes.Shape
+}
+
+// compileParallel builds and compiles the graphs concurrently (GoMLX's Exec
+// compiles distinct shapes in parallel; XLA's compiles are the slow part).
+func compileParallel(jobs []compileJob) error {
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := j.exec.Compile(j.args...); err != nil {
+				errs[i] = fmt.Errorf("compile the %s graph for shape %s: %w", j.what, j.shape, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // argShapes are the shapes of a micro-batch's graph inputs.
-func (t *Trainer) argShapes(s Shape) []shapes.Shape {
-	R, P := 2*t.cfg.BatchSize, t.cfg.BatchSize
+func (t *Trainer) argShapes(s Shape) []shapes.Shape { return t.m.argShapes(t.cfg.BatchSize, s) }
+
+// argShapes are the shapes of the graph inputs of a batch of P pairs.
+func (m *Model) argShapes(P int, s Shape) []shapes.Shape {
+	R := 2 * P
 	p := &packed{seqInputs: seqInputs{R: R, T: s.T, ids: make([]int64, R*s.T), mask: make([]int64, R*s.T), pos: make([]int64, R*s.T)},
 		P: P, N: s.N, sel: make([]int32, 2*s.N), tgt: make([]int32, s.N), seg: make([]float32, R*s.N),
 		ref: make([]float32, R), pairs: make([]float32, P)}
-	args := t.batchArgs(p)
+	args := m.batchArgs(p)
 	out := make([]shapes.Shape, len(args))
 	for i, a := range args {
 		out[i] = a.(*tensors.Tensor).Shape()

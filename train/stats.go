@@ -16,6 +16,9 @@ type RunStats struct {
 	// reference log-probs and compiles included) to the end of the first
 	// step of this run.
 	FirstStepSeconds float64 `json:"time_to_first_step_seconds"`
+	// StepsWallSeconds runs from RunOptions.Start to the end of the last
+	// step (before the final evaluation, checkpoint and export).
+	StepsWallSeconds float64 `json:"steps_wall_seconds"`
 	// Graphs lists per step graph ("train", "eval") the distinct shapes
 	// compiled or run: one compiled graph each.
 	Graphs map[string][]Shape `json:"graphs"`

@@ -84,6 +84,7 @@ before log_softmax.
 """
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -244,14 +245,19 @@ class LlamaAttention(nn.Module):
         self.v_proj = nn.Linear(h, self.n_kv * self.head_dim, bias=False)
         self.o_proj = nn.Linear(self.n_head * self.head_dim, h, bias=False)
 
-    def forward(self, x, mask, cos, sin, past_k, past_v):
+    def qkv(self, x, cos, sin):
+        """Queries, keys and values [b, heads, s, d], RoPE applied."""
         b, s = x.shape[0], x.shape[1]
         d, nh, nkv = self.head_dim, self.n_head, self.n_kv
         q = self.q_proj(x).reshape(b, s, nh, d).transpose(1, 2)
         k = self.k_proj(x).reshape(b, s, nkv, d).transpose(1, 2)
         v = self.v_proj(x).reshape(b, s, nkv, d).transpose(1, 2)
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        return q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin, v
+
+    def forward(self, x, mask, cos, sin, past_k, past_v):
+        b, s = x.shape[0], x.shape[1]
+        d, nh, nkv = self.head_dim, self.n_head, self.n_kv
+        q, k, v = self.qkv(x, cos, sin)
         k = torch.cat([past_k, k], dim=2)
         v = torch.cat([past_v, v], dim=2)
         # Grouped-query attention as Hugging Face's repeat_kv: query head h reads KV head
@@ -493,7 +499,10 @@ def io_names(cfg):
     return past_in, present_out
 
 
-def export_onnx(model, path):
+def export_onnx(model, path, allow_external=False):
+    """Export with the TorchScript exporter (training=PRESERVE, no constant folding). A model
+    over protobuf's 2 GB limit is written with external data (allow_external: the benchmark's
+    large models; the committed test models must be self-contained)."""
     cfg = model.cfg
     past_in, present_out = io_names(cfg)
     inputs = ["input_ids", "attention_mask", "position_ids"] + past_in
@@ -525,13 +534,22 @@ def export_onnx(model, path):
         training=torch.onnx.TrainingMode.PRESERVE,
         do_constant_folding=False,
         export_params=True,
+        **torchscript_exporter(),
     )
-    check_onnx(model, path)
+    check_onnx(model, path, allow_external)
 
 
-def check_onnx(model, path):
-    m = onnx.load(path)
-    onnx.checker.check_model(m)
+def torchscript_exporter():
+    """PyTorch >= 2.9 exports with dynamo by default; these exports need the TorchScript
+    exporter (its training and constant-folding options)."""
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        return {"dynamo": False}
+    return {}
+
+
+def check_onnx(model, path, allow_external=False):
+    m = onnx.load(path, load_external_data=False)
+    onnx.checker.check_model(path)  # by path: also for models over 2 GB
     params = {n for n, _ in model.named_parameters()}
     inits = {t.name for t in m.graph.initializer}
     if inits != params:
@@ -542,7 +560,7 @@ def check_onnx(model, path):
         if node.domain not in ("", "ai.onnx"):
             raise SystemExit(f"{path}: non-standard operator {node.domain}.{node.op_type}")
     for t in m.graph.initializer:
-        if t.data_location == onnx.TensorProto.EXTERNAL:
+        if t.data_location == onnx.TensorProto.EXTERNAL and not allow_external:
             raise SystemExit(f"{path}: external data")
 
 
@@ -579,6 +597,7 @@ def export_onnx_stacked(model, path):
         training=torch.onnx.TrainingMode.PRESERVE,
         do_constant_folding=False,
         export_params=True,
+        **torchscript_exporter(),
     )
     check_onnx(model, path)
 
@@ -664,7 +683,7 @@ def max_token_id(tok):
     return max(ids)
 
 
-def write_model_dir(model, out, tok):
+def write_model_dir(model, out, tok, allow_external=False):
     cfg = model.cfg
     if max_token_id(tok) >= cfg["vocab_size"]:
         raise SystemExit(f"vocab_size {cfg['vocab_size']} does not cover token id {max_token_id(tok)}")
@@ -677,7 +696,7 @@ def write_model_dir(model, out, tok):
     for f, data in tok.items():
         with open(os.path.join(out, f), "wb") as fh:
             fh.write(data)
-    export_onnx(model, os.path.join(out, "model.onnx"))
+    export_onnx(model, os.path.join(out, "model.onnx"), allow_external)
 
 
 # ---------------------------------------------------------------------------
