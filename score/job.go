@@ -62,15 +62,11 @@ func (j *Job) Run(ctx context.Context) (results.Report, error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
-	ranking, err := j.rankings()
-	if err != nil {
-		return nil, err
-	}
 	in, err := j.open()
 	if err != nil {
 		return nil, err
 	}
-	if ranking {
+	if j.rankings() {
 		sum, err := j.runRankings(ctx, in, start)
 		if err != nil {
 			return nil, err
@@ -130,18 +126,17 @@ func (j *Job) runPairs(ctx context.Context, in *prepared, start time.Time) (*res
 }
 
 // rankings reports whether the data are RewardBench 2 rows.
-func (j *Job) rankings() (bool, error) {
+func (j *Job) rankings() bool {
 	switch j.DataOpts.Format {
 	case dataset.RewardBench2:
-		return true, nil
+		return true
 	case "", dataset.Auto:
+		// A first record that cannot be read is reported (or skipped) by
+		// the pair reader.
 		first, err := dataset.First(j.Data, j.DataOpts.Kind)
-		if err != nil {
-			return false, err
-		}
-		return dataset.IsRanking(first), nil
+		return err == nil && dataset.IsRanking(first)
 	}
-	return false, nil
+	return false
 }
 
 // sharded reports whether the job is one shard of a run: it then writes
