@@ -62,11 +62,15 @@ func (j *Job) Run(ctx context.Context) (results.Report, error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
+	ranking, err := j.rankings()
+	if err != nil {
+		return nil, err
+	}
 	in, err := j.open()
 	if err != nil {
 		return nil, err
 	}
-	if j.rankings() {
+	if ranking {
 		sum, err := j.runRankings(ctx, in, start)
 		if err != nil {
 			return nil, err
@@ -126,17 +130,18 @@ func (j *Job) runPairs(ctx context.Context, in *prepared, start time.Time) (*res
 }
 
 // rankings reports whether the data are RewardBench 2 rows.
-func (j *Job) rankings() bool {
+func (j *Job) rankings() (bool, error) {
 	switch j.DataOpts.Format {
 	case dataset.RewardBench2:
-		return true
+		return true, nil
 	case "", dataset.Auto:
-		// A first record that cannot be read is reported (or skipped) by
-		// the pair reader.
 		first, err := dataset.First(j.Data, j.DataOpts.Kind)
-		return err == nil && dataset.IsRanking(first)
+		if err != nil {
+			return false, nil // the pair reader reports (or skips) a first record it cannot read
+		}
+		return dataset.IsRanking(first), nil
 	}
-	return false
+	return false, nil
 }
 
 // sharded reports whether the job is one shard of a run: it then writes
