@@ -51,11 +51,11 @@ func (ps *prompts) recordID(i, t int) string {
 // turn as the text the model continues and encodes it.
 func readPrompts(path string, bench dataset.Benchmark, tok *tokenize.Tokenizer, skipInvalid bool) (*prompts, error) {
 	if bench == "" {
-		first, err := dataset.First(path, "")
-		if err != nil {
-			return nil, err
+		// A first record that cannot be read is reported (or skipped) by
+		// the reader below.
+		if first, err := dataset.First(path, ""); err == nil {
+			bench, _ = dataset.DetectBenchmark(first)
 		}
-		bench, _ = dataset.DetectBenchmark(first)
 	}
 	if bench != "" {
 		return readQuestions(path, bench, tok, skipInvalid)

@@ -136,7 +136,7 @@ func (j *Job) rankings() (bool, error) {
 	case "", dataset.Auto:
 		first, err := dataset.First(j.Data, j.DataOpts.Kind)
 		if err != nil {
-			return false, err
+			return false, nil // the pair reader reports (or skips) a first record it cannot read
 		}
 		return dataset.IsRanking(first), nil
 	}

@@ -7,7 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/urfave/cli/v2"
+
+	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/harness"
+	"github.com/dpokit/dpokit/results"
+	"github.com/dpokit/dpokit/sample"
 	"github.com/dpokit/dpokit/tokenize"
 )
 
@@ -167,6 +172,38 @@ func checkMTBench(t *testing.T, recs []outRecord, ans []byte) {
 		if a.QuestionID.String() != recs[2*i].ID || a.ModelID != "tiny" || len(a.Choices) != 1 ||
 			len(a.Choices[0].Turns) != 2 || a.Choices[0].Turns[0] != chosenText(recs[2*i]) || a.Choices[0].Turns[1] != chosenText(recs[2*i+1]) {
 			t.Errorf("MT-Bench answer %d: %s", i, l)
+		}
+	}
+}
+
+// TestQuestionFlags: --bench, --answers-out and --model-name reach the job;
+// bad values and impossible combinations fail naming the flag or the file.
+func TestQuestionFlags(t *testing.T) {
+	job, err := parseWith(t, sampleCommand(), func(c *cli.Context) (*sample.Job, error) {
+		j, _, err := sampleOptions(c)
+		return j, err
+	}, "--model", "dir/my-model/", "--prompts", "P", "--out", "O", "--bench", "mtbench", "--answers-out", "A", "--shard", "1/2")
+	if err != nil || job.Bench != dataset.MTBench || job.AnswersOut != "A" || job.ModelName != "my-model" || job.Shard != (results.Shard{I: 1, N: 2}) {
+		t.Fatalf("%+v %v", job, err)
+	}
+	mt := filepath.Join(harnessDir, "mtbench_questions.jsonl")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"sample", "--model", llamaPolicy, "--prompts", mt, "--out", "O", "--bench", "chatbot"}, 2, "--bench \"chatbot\""},
+		{[]string{"sample", "--model", llamaPolicy, "--prompts", mt, "--out", filepath.Join(t.TempDir(), "o.jsonl"), "--bench", "arenahard"}, 1, "holds mtbench questions, not arenahard ones"},
+		{[]string{"sample", "--model", gpt2Policy, "--prompts", mt, "--out", filepath.Join(t.TempDir(), "o.jsonl")}, 1, "mtbench_questions.jsonl:1: field \"turns\""},
+		{[]string{"sample", "--model", llamaPolicy, "--prompts", filepath.Join(dataDir, "prompts.jsonl"), "--out", filepath.Join(t.TempDir(), "o.jsonl"), "--answers-out", "A"}, 1, "holds prompts, not the questions"},
+		{[]string{"score", "--policy", llamaPolicy, "--ref", llamaRef, "--data", "D", "--ref-free-norm", "norm"}, 2, "--ref-free-norm needs --ref-free"},
+		{[]string{"score", "--policy", llamaPolicy, "--data", "D", "--ref-free", "--ref-free-norm", "l1"}, 2, "--ref-free-norm \"l1\""},
+		{[]string{"score", "--policy", llamaPolicy, "--data", "D", "--ref-free", "--ref-free-norm", "avg", "--length-norm", "avg"}, 2, "give one"},
+		{[]string{"score", "--policy", llamaPolicy, "--ref", llamaRef, "--data", "D", "--format", "rewardbench3"}, 2, "--format"},
+	}
+	for _, c := range cases {
+		if code, _, stderr := run(c.args...); code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s", c.args, code, c.code, c.want, stderr)
 		}
 	}
 }

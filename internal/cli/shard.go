@@ -17,11 +17,11 @@ import (
 // job (score, sample, bestofn).
 func shardFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "shard", Usage: "run one shard: auto (index and count from the launcher: " +
-			strings.Join(launcher.Variables(), "; ") + ") or i/n (0-based). Each shard writes its part beside --out " +
+		&cli.StringFlag{Name: "shard", Usage: "run one shard of an array job: `auto|i/n`; auto reads the index and count from the launcher (" +
+			strings.Join(launcher.Variables(), "; ") + "). The shard writes its part beside each output " +
 			"(OUT-shard-IIIII-of-NNNNN.EXT) and a done marker; a rerun skips a finished shard and resumes a killed one; " +
-			"`merge` joins the parts"},
-		&cli.IntFlag{Name: "shards", Usage: "shard count for --shard auto where the launcher sets none (Kubernetes Indexed Jobs); env DPOKIT_SHARDS"},
+			"the command's merge joins the parts"},
+		&cli.IntFlag{Name: "shards", Usage: "shard `count` for --shard auto where the launcher sets none (Kubernetes Indexed Jobs); DPOKIT_SHARDS when not given"},
 	}
 }
 

@@ -110,6 +110,16 @@ func TestScoreShards(t *testing.T) {
 			t.Errorf("summary %s: one run %v, merged %v", k, sw[k], sm[k])
 		}
 	}
+	var sums []string // the summaries' way: `score merge --out F SUMMARY...`
+	for _, i := range []int{2, 0, 1} {
+		sums = append(sums, filepath.Join(dir, "sharded", fmt.Sprintf("summary-shard-%05d-of-00003.json", i)))
+	}
+	if code, _, stderr := run(append([]string{"score", "merge", "--out", merged}, sums...)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	if m, _ := os.ReadFile(merged); !bytes.Equal(a, m) {
+		t.Error("shards merged from their summary files differ from one run")
+	}
 	checkMergeRefusals(t, out, part)
 }
 
