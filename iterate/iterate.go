@@ -23,6 +23,7 @@ import (
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/internal/fsutil"
 	"github.com/dpokit/dpokit/internal/resume"
+	"github.com/dpokit/dpokit/internal/shard"
 	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/results"
@@ -51,6 +52,11 @@ type Job struct {
 	Train     train.Job      // template: Prep, Backend, Run, Reference; paths are set per round
 	Out       string
 	Stderr    io.Writer
+	// Shard, when set (N > 0), makes this run one task of an array that
+	// samples a round: it draws its shard of the first round not yet
+	// sampled and stops. The run without Shard merges the parts (finishing
+	// any shard that did not), then judges, trains and evaluates.
+	Shard results.Shard
 }
 
 func (j *Job) roundDir(k int) string { return filepath.Join(j.Out, fmt.Sprintf("round-%d", k)) }
@@ -65,6 +71,9 @@ func (j *Job) Run(ctx context.Context) (*results.Iteration, error) {
 	}
 	if err := j.checkIdentity(); err != nil {
 		return nil, err
+	}
+	if j.Shard.N > 0 {
+		return nil, j.sampleShard(ctx)
 	}
 	judge, err := score.OpenJudge(j.Runtime, score.JudgeSpec{Kind: j.Judge, Policy: j.JudgePolicy, Ref: j.JudgeRef, Rewarding: j.Rewarding})
 	if err != nil {
@@ -134,15 +143,8 @@ func (j *Job) round(ctx context.Context, judge *score.ModelJudge, k int, current
 		return results.Round{}, "", err
 	}
 	samples := filepath.Join(dir, "samples.jsonl")
-	if !exists(samples) {
-		opts := j.Sample
-		opts.Seed += uint64(k) * 1000003 // a new draw each round, the same on a rerun
-		bj := bestofn.Job{Job: sample.Job{Runtime: j.Runtime, Model: current, Prompts: j.Prompts, Options: opts, Out: samples,
-			Resume: exists(samples + ".partial"), Stderr: j.Stderr, Command: "iterate sample"},
-			Rank: j.Judge, Policy: j.JudgePolicy, Ref: j.JudgeRef, Rewarding: j.Rewarding}
-		if _, err := bj.Run(ctx); err != nil {
-			return results.Round{}, "", fmt.Errorf("sampling: %w", err)
-		}
+	if err := j.sampleRound(ctx, k, current); err != nil {
+		return results.Round{}, "", err
 	}
 	recs, err := results.ReadRecords(samples)
 	if err != nil {
@@ -157,7 +159,7 @@ func (j *Job) round(ctx context.Context, judge *score.ModelJudge, k int, current
 		return results.Round{}, "", err
 	}
 	model := filepath.Join(dir, "model")
-	if !exists(filepath.Join(model, "config.json")) || exists(model+".ckpt") && !exported(model) {
+	if !trained(model) {
 		if err := j.train(ctx, current, pairsPath, model); err != nil {
 			return results.Round{}, "", fmt.Errorf("training: %w", err)
 		}
@@ -182,6 +184,82 @@ func (j *Job) train(ctx context.Context, current, pairs, out string) error {
 	}
 	_, err := tj.Do(ctx)
 	return err
+}
+
+// trained reports whether a round's training step finished: its model is
+// written and, when it kept checkpoints, exported.
+func trained(model string) bool {
+	return exists(filepath.Join(model, "config.json")) && (!exists(model+".ckpt") || exported(model))
+}
+
+// sampler is round k's sampling and judging of current's completions,
+// as shard s of an array (s.N > 0) or whole.
+func (j *Job) sampler(k int, current string, s results.Shard) *bestofn.Job {
+	samples := filepath.Join(j.roundDir(k), "samples.jsonl")
+	opts := j.Sample
+	opts.Seed += uint64(k) * 1000003 // a new draw each round, the same on a rerun
+	return &bestofn.Job{Job: sample.Job{Runtime: j.Runtime, Model: current, Prompts: j.Prompts, Options: opts, Out: samples,
+		Resume: exists(samples + ".partial"), Stderr: j.Stderr, Command: "iterate sample", Shard: s},
+		Rank: j.Judge, Policy: j.JudgePolicy, Ref: j.JudgeRef, Rewarding: j.Rewarding}
+}
+
+// sampleRound writes round k's samples.jsonl unless it exists: from the
+// parts an array of sharded runs left (each unfinished shard is run or
+// resumed here, a finished one is checked against this run's inputs), or
+// in one go when there are none.
+func (j *Job) sampleRound(ctx context.Context, k int, current string) error {
+	samples := filepath.Join(j.roundDir(k), "samples.jsonl")
+	if exists(samples) {
+		return nil
+	}
+	n, err := shard.Count(samples)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if _, err := j.sampler(k, current, results.Shard{}).Run(ctx); err != nil {
+			return fmt.Errorf("sampling: %w", err)
+		}
+		return nil
+	}
+	slog.Info("merging a sharded round's samples", "round", k, "shards", n)
+	for i := range n {
+		if _, err := j.sampler(k, current, results.Shard{I: i, N: n}).Run(ctx); err != nil {
+			return fmt.Errorf("sampling shard %d/%d: %w", i, n, err)
+		}
+	}
+	if _, err := sample.MergeParts(samples, nil); err != nil {
+		return fmt.Errorf("sampling: %w", err)
+	}
+	return nil
+}
+
+// sampleShard is one array task's run: its shard of the first round not
+// yet sampled, from the policy the previous round trained.
+func (j *Job) sampleShard(ctx context.Context) error {
+	k := 1
+	for k <= j.Rounds && exists(filepath.Join(j.roundDir(k), "samples.jsonl")) {
+		k++
+	}
+	if k > j.Rounds {
+		slog.Info("every round is sampled: nothing for a shard to do", "rounds", j.Rounds)
+		return nil
+	}
+	current := j.Policy
+	if k > 1 {
+		current = filepath.Join(j.roundDir(k-1), "model")
+		if !trained(current) {
+			return fmt.Errorf("round %d is sampled but not trained yet (%s): run dpokit iterate without --shard first; it merges the parts, trains and evaluates", k-1, current)
+		}
+	}
+	if err := os.MkdirAll(j.roundDir(k), 0o755); err != nil {
+		return err
+	}
+	if _, err := j.sampler(k, current, j.Shard).Run(ctx); err != nil {
+		return fmt.Errorf("round %d sampling, shard %s: %w", k, j.Shard, err)
+	}
+	slog.Info("shard sampled", "round", k, "shard", j.Shard.String(), "next", "dpokit iterate without --shard merges the parts and trains")
+	return nil
 }
 
 // exported reports whether a training step finished its export.

@@ -20,7 +20,9 @@ func iterateCommand() *cli.Command {
 		Name:  "iterate",
 		Usage: "iterative on-policy DPO: each round samples from the current policy, judges, builds best-vs-worst pairs and trains against the fixed reference",
 		UsageText: "dpokit iterate --policy DIR --prompts FILE --judge rm:DIR|implicit|logprob --rounds K --n N --out DIR [--ref DIR]\n" +
-			"   OUT/round-k/ keeps each round's samples, pairs, model, evaluation samples and summary; a rerun resumes",
+			"   OUT/round-k/ keeps each round's samples, pairs, model, evaluation samples and summary; a rerun resumes\n" +
+			"   With --shard auto|i/n a run is one task of an array that samples the next round; the run without --shard\n" +
+			"   merges the parts (finishing any shard that did not), then judges, trains and evaluates",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "policy", Usage: "starting policy model directory (required)"},
 			&cli.StringFlag{Name: "ref", Usage: "fixed reference model directory (default: the starting policy)"},
@@ -48,7 +50,7 @@ func iterateCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-prompt-length", Value: 512, Usage: "keep the last N prompt tokens (0: no limit)"},
 			&cli.Uint64Flag{Name: "train-seed", Value: 42, Usage: "seed of the data order"},
 			&cli.StringFlag{Name: "backend", Usage: "GoMLX backend (pure Go by default)", EnvVars: []string{"GOMLX_BACKEND"}},
-		}, runtimeFlags(runtime.NumCPU())...),
+		}, append(shardFlags(), runtimeFlags(runtime.NumCPU())...)...),
 		Action: func(c *cli.Context) error {
 			job, ro, err := iterateOptions(c)
 			if err != nil {
@@ -109,12 +111,16 @@ func iterateOptions(c *cli.Context) (*iterate.Job, models.RuntimeOptions, error)
 	if ro, err = runtimeOptions(c); err != nil {
 		return nil, ro, err
 	}
+	shard, err := shardOption(c)
+	if err != nil {
+		return nil, ro, err
+	}
 	pair := tokenize.PairOptions{MaxLength: c.Int("max-length"), MaxPromptLength: c.Int("max-prompt-length")}
 	return &iterate.Job{
 		Policy: c.String("policy"), Ref: c.String("ref"), Prompts: c.String("prompts"),
 		Judge: c.String("judge"), JudgePolicy: c.String("judge-policy"), JudgeRef: c.String("judge-ref"),
 		Rewarding: score.Rewarding{Beta: judgeBeta}, Rounds: c.Int("rounds"), MinMargin: c.Float64("min-margin"),
-		Sample: opts, EvalSeed: c.Uint64("eval-seed"), Out: c.String("out"), Stderr: c.App.ErrWriter,
+		Sample: opts, EvalSeed: c.Uint64("eval-seed"), Out: c.String("out"), Stderr: c.App.ErrWriter, Shard: shard,
 		Train: train.Job{
 			Prep:      train.Prep{Pair: pair, RefCache: refCache("", c.String("out"))},
 			Backend:   c.String("backend"),

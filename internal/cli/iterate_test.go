@@ -93,3 +93,63 @@ func TestIterateRaisesTrueReward(t *testing.T) {
 		t.Error("the report has no per-round plot")
 	}
 }
+
+// TestIterateShardedSampling: a round sampled by an array of --shard runs
+// (one task lost) and merged by the run without --shard equals the round
+// one run samples, byte for byte; a task of the next array before the
+// round is trained is refused, saying what to run.
+func TestIterateShardedSampling(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	for _, args := range [][]string{
+		{"prompts", "--n", "12", "--seed", "3", "--out", at("prompts.jsonl")},
+		{"reward-model", at("rm")},
+	} {
+		if code := synth.Main(args, io.Discard, os.Stderr); code != 0 {
+			t.Fatalf("synth %v: exit %d", args, code)
+		}
+	}
+	args := func(out string, more ...string) []string {
+		return append([]string{"iterate", "--policy", "../../testdata/experiment/init", "--prompts", at("prompts.jsonl"),
+			"--judge", "rm:" + at("rm"), "--rounds", "1", "--n", "3", "--batch", "4", "--max-new-tokens", "12",
+			"--epochs", "1", "--batch-size", "12", "--max-length", "64", "--out", out}, more...)
+	}
+	if code, _, stderr := run(args(at("whole"))...); code != 0 {
+		t.Fatalf("unsharded: exit %d: %s", code, stderr)
+	}
+	// Task 1 of 3 never ran; the merging run finishes it.
+	for _, s := range []string{"0/3", "2/3"} {
+		if code, _, stderr := run(args(at("sharded"), "--shard", s)...); code != 0 {
+			t.Fatalf("shard %s: exit %d: %s", s, code, stderr)
+		}
+	}
+	if _, err := os.Stat(at("sharded/round-1/samples.jsonl")); err == nil {
+		t.Fatal("a shard wrote the merged samples")
+	}
+	for _, part := range []string{"samples-shard-00000-of-00003.jsonl.done", "samples-shard-00002-of-00003.jsonl.done"} {
+		if _, err := os.Stat(at("sharded/round-1/" + part)); err != nil {
+			t.Fatalf("the shards' parts: %v", err)
+		}
+	}
+	if code, _, stderr := run(args(at("sharded"))...); code != 0 {
+		t.Fatalf("merging run: exit %d: %s", code, stderr)
+	}
+	whole, err := os.ReadFile(at("whole/round-1/samples.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, err := os.ReadFile(at("sharded/round-1/samples.jsonl"))
+	if err != nil || !bytes.Equal(merged, whole) {
+		t.Fatalf("merged samples (%v) differ from one run's", err)
+	}
+	if a, b := readJSONL(t, at("whole/round-1/eval.jsonl")), readJSONL(t, at("sharded/round-1/eval.jsonl")); len(a) != 12 || len(b) != 12 {
+		t.Fatalf("evaluation samples: %d and %d, want 12", len(a), len(b))
+	}
+	// Round 2's array may start once round 1 is trained; remove the model
+	// to see the refusal.
+	os.RemoveAll(at("sharded/round-1/model"))
+	code, _, stderr := run(args(at("sharded"), "--rounds", "2", "--shard", "0/3")...)
+	if code == 0 || !strings.Contains(stderr, "round 1 is sampled but not trained yet") || !strings.Contains(stderr, "without --shard") {
+		t.Fatalf("a shard before its round's policy exists: exit %d: %s", code, stderr)
+	}
+}

@@ -309,3 +309,32 @@ func Concat(w io.Writer, parts []Part, role string) error {
 	}
 	return nil
 }
+
+// Count returns the shard count of the parts of out found beside it —
+// finished (a done marker), killed (a journal) or written — or 0 when
+// there are none. Parts of different counts are an error.
+func Count(out string) (int, error) {
+	dir := filepath.Dir(out)
+	stem, ext := split(filepath.Base(out))
+	re := regexp.MustCompile("^" + regexp.QuoteMeta(stem) + `-shard-\d{5,}-of-(\d{5,})` + regexp.QuoteMeta(ext) + `(\.done|\.partial)?$`)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, first := 0, ""
+	for _, e := range entries {
+		m := re.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		c, _ := strconv.Atoi(m[1])
+		if n != 0 && c != n {
+			return 0, fmt.Errorf("parts of runs with different shard counts beside %s: %s and %s; delete the stale ones", out, first, e.Name())
+		}
+		n, first = c, e.Name()
+	}
+	return n, nil
+}

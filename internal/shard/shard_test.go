@@ -113,3 +113,24 @@ func TestFind(t *testing.T) {
 		t.Errorf("no parts: %v", err)
 	}
 }
+
+func TestCount(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "samples.jsonl")
+	if n, err := Count(out); n != 0 || err != nil {
+		t.Fatalf("no parts: %d, %v", n, err)
+	}
+	if n, err := Count(filepath.Join(dir, "missing", "samples.jsonl")); n != 0 || err != nil {
+		t.Fatalf("no folder: %d, %v", n, err)
+	}
+	// A killed shard's journal alone counts; other outputs' parts do not.
+	os.WriteFile(filepath.Join(dir, "samples-shard-00001-of-00003.jsonl.partial"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "eval-shard-00000-of-00007.jsonl"), nil, 0o644)
+	if n, err := Count(out); n != 3 || err != nil {
+		t.Fatalf("one journal: %d, %v; want 3", n, err)
+	}
+	os.WriteFile(filepath.Join(dir, "samples-shard-00000-of-00002.jsonl.done"), nil, 0o644)
+	if _, err := Count(out); err == nil || !strings.Contains(err.Error(), "different shard counts") {
+		t.Fatalf("mixed counts: %v", err)
+	}
+}
