@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/internal/fsutil"
@@ -232,6 +233,9 @@ func (j *Job) generate(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tok
 		if err != nil {
 			return err
 		}
+		if err := j.checkFinite(dir, recs); err != nil {
+			return err
+		}
 		lines := make([][]byte, len(recs))
 		for i, r := range recs {
 			if lines[i], err = json.Marshal(indexed{Index: lo + i, Record: r}); err != nil {
@@ -243,6 +247,28 @@ func (j *Job) generate(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tok
 			return err
 		}
 		bar.Add(hi - lo)
+	}
+	return nil
+}
+
+// checkFinite reports a NaN or infinite log-prob of a completion, naming
+// the prompt and the model that gave it, before the group is journalled.
+func (j *Job) checkFinite(dir *modeldir.Dir, recs []results.Record) error {
+	for _, r := range recs {
+		item := fmt.Sprintf("prompt id %q", r.ID)
+		for k, c := range r.Completions {
+			if err := dir.CheckFinite(c.Logp, fmt.Sprintf("the log-prob of completion %d", k), item); err != nil {
+				return err
+			}
+			if c.RefLogp == nil || !math.IsNaN(*c.RefLogp) && !math.IsInf(*c.RefLogp, 0) {
+				continue
+			}
+			ref, err := modeldir.Open(j.RefModel)
+			if err != nil {
+				return err
+			}
+			return ref.CheckFinite(*c.RefLogp, fmt.Sprintf("the reference log-prob of completion %d", k), item)
+		}
 	}
 	return nil
 }

@@ -273,6 +273,11 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 	ortBefore := ortSeconds(loaded)
 	loopStart := time.Now()
 	err = Run(ctx, policy, ref, todo, sharing, j.Options, func(batch []Indexed) error {
+		for _, r := range batch {
+			if err := in.checkFinite(r.Result); err != nil {
+				return err
+			}
+		}
 		recs := make([][]byte, len(batch))
 		for i, r := range batch {
 			done[r.Index] = r.Result
@@ -294,6 +299,32 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 		sum.ORTShare = (sum.ORTSeconds - ortBefore) / (wall * float64(len(loaded)))
 	}
 	return err
+}
+
+// checkFinite reports a NaN or infinite log-prob or reward of a result,
+// naming the pair and the model that gave it (and its first non-finite
+// weight), before anything of its batch is journalled or written.
+func (in *prepared) checkFinite(r results.Result) error {
+	item := fmt.Sprintf("pair id %q", r.ID)
+	for _, c := range []struct {
+		d    *modeldir.Dir
+		v    float64
+		what string
+	}{
+		{in.policy, r.PolicyChosenLogp, "the policy log-prob of the chosen response"},
+		{in.policy, r.PolicyRejectedLogp, "the policy log-prob of the rejected response"},
+		{in.ref, r.RefChosenLogp, "the reference log-prob of the chosen response"},
+		{in.ref, r.RefRejectedLogp, "the reference log-prob of the rejected response"},
+		{in.policy, r.ChosenReward, "the chosen reward"},
+		{in.policy, r.RejectedReward, "the rejected reward"},
+	} {
+		if c.d != nil {
+			if err := c.d.CheckFinite(c.v, c.what, item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func ortSeconds(ms []*models.Model) float64 {

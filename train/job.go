@@ -137,6 +137,11 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 	if in.onnx, err = trainable(in.policy); err != nil {
 		return nil, err
 	}
+	if t, err := modeldir.FirstNonFinite(in.onnx); err != nil {
+		return nil, err
+	} else if t != "" {
+		return nil, fmt.Errorf("policy %s: initializer %q holds NaN or infinite weights: every loss would be NaN", in.onnx, t)
+	}
 	if in.model, err = Load(in.onnx, LoadOptions{Backend: j.Backend, Signature: &in.policy.Signature}); err != nil {
 		return nil, err
 	}
