@@ -63,6 +63,11 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
+	lock, err := fsutil.LockOutput(fsutil.Path{Flag: "--out", Path: j.Out})
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	dir, err := modeldir.Open(j.Model)
 	if err != nil {
 		return nil, err
@@ -123,7 +128,11 @@ func (j *Job) check() error {
 			ins = append(ins, fsutil.Named(flag, d.Files()...)...)
 		}
 	}
-	outs := append([]fsutil.Path{{Flag: "--out", Path: j.Out}, {Flag: "--out's journal", Path: j.Out + ".partial"}}, j.Outputs...)
+	outs := append([]fsutil.Path{{Flag: "--out", Path: j.Out}}, j.Outputs...)
+	if err := fsutil.CheckWritable(outs...); err != nil {
+		return err
+	}
+	outs = append(outs, fsutil.Path{Flag: "--out's journal", Path: j.Out + ".partial"}, fsutil.Path{Flag: "--out's lock", Path: j.Out + ".lock"})
 	return fsutil.CheckAliases(ins, outs)
 }
 

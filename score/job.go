@@ -52,6 +52,13 @@ func (j *Job) Run(ctx context.Context) (*results.Summary, error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
+	if j.Out != "" {
+		lock, err := fsutil.LockOutput(fsutil.Path{Flag: "--out", Path: j.Out})
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Unlock()
+	}
 	in, sum, err := j.prepare()
 	if err != nil {
 		return nil, err
@@ -110,8 +117,11 @@ func (j *Job) check() error {
 		ins = append(ins, modelPaths("--ref", j.RefDir)...)
 	}
 	outs := []fsutil.Path{{Flag: "--out", Path: j.Out}, {Flag: "--summary", Path: j.Summary}}
+	if err := fsutil.CheckWritable(outs...); err != nil {
+		return err
+	}
 	if j.Out != "" {
-		outs = append(outs, fsutil.Path{Flag: "--out's journal", Path: j.Out + ".partial"})
+		outs = append(outs, fsutil.Path{Flag: "--out's journal", Path: j.Out + ".partial"}, fsutil.Path{Flag: "--out's lock", Path: j.Out + ".lock"})
 	}
 	return fsutil.CheckAliases(ins, outs)
 }

@@ -56,6 +56,11 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 	if err := j.checkPaths(); err != nil {
 		return nil, err
 	}
+	lock, err := fsutil.LockOutput(fsutil.Path{Flag: "--out", Path: filepath.Clean(j.Out)})
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	in, err := j.prepare(ctx)
 	if err != nil {
 		return nil, err
@@ -97,7 +102,10 @@ func (j *Job) checkPaths() error {
 	if c := j.RefCache; c != "" && !os.IsPathSeparator(c[len(c)-1]) {
 		outs = append(outs, fsutil.Path{Flag: "--ref-cache", Path: c})
 	}
-	if err := fsutil.CheckAliases(ins, outs); err != nil {
+	if err := fsutil.CheckAliases(ins, append(outs, fsutil.Path{Flag: "--out's lock", Path: filepath.Clean(j.Out) + ".lock"})); err != nil {
+		return err
+	}
+	if err := fsutil.CheckWritable(fsutil.Path{Flag: "--log", Path: j.LogPath}); err != nil {
 		return err
 	}
 	_, err := LatestCheckpoint(j.CheckpointDir)

@@ -177,8 +177,9 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 }
 
 // Main runs dpokit with args and returns the process exit status:
-// 0 success, 1 failure, 2 bad command line, 3 ONNX Runtime missing, 130
-// interrupted.
+// 0 success, 1 failure (another run writing the same output included), 2
+// bad command line (an output that cannot be written included), 3 ONNX
+// Runtime missing, 130 interrupted.
 func Main(args []string, stdout, stderr io.Writer) int {
 	out := &checkedWriter{w: stdout}
 	app := App(out, stderr)
@@ -196,6 +197,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func exitCode(err error, stderr io.Writer) int {
 	var ue *UsageError
 	var ae *fsutil.AliasError
+	var oe *fsutil.OutputError
 	var ml *models.MissingLibraryError
 	switch {
 	case errors.As(err, &ml):
@@ -206,7 +208,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "interrupted: finished work is kept where the command keeps it (score, sample and bestofn with --out; train in its checkpoints); run again with --resume to continue")
 		return 130
-	case errors.As(err, &ue), errors.As(err, &ae):
+	case errors.As(err, &ue), errors.As(err, &ae), errors.As(err, &oe) && !oe.Busy:
 		return 2
 	}
 	return 1
