@@ -6,8 +6,8 @@ package testmodel
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
