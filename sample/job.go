@@ -11,6 +11,7 @@ import (
 
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/internal/progress"
 	"github.com/dpokit/dpokit/internal/resume"
 	"github.com/dpokit/dpokit/logprob"
@@ -68,26 +69,13 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 		return nil, err
 	}
 	defer lock.Unlock()
-	dir, err := modeldir.Open(j.Model)
+	// Loading the tokenizer and encoding the prompts do not look at ctx:
+	// they run under interrupt.Do, which returns at once on a signal.
+	in, err := interrupt.Do(ctx, j.prepare, nil)
 	if err != nil {
-		return nil, err
+		return nil, interrupt.Journalled(err, nil, 0, 0, "", "")
 	}
-	if err := j.Options.CheckVocab(dir.Signature.Vocab); err != nil {
-		return nil, err
-	}
-	tok, err := tokenize.Load(j.Model)
-	if err != nil {
-		return nil, fmt.Errorf("tokenizer: %w", err)
-	}
-	if len(j.EOS) == 0 {
-		if j.EOS = dir.EOS(); len(j.EOS) == 0 {
-			j.EOS = tok.EOS()
-		}
-	}
-	ps, err := readPrompts(j.Prompts, tok, j.SkipInvalid)
-	if err != nil {
-		return nil, err
-	}
+	dir, tok, ps := in.dir, in.tok, in.ps
 	key, err := j.key(dir)
 	if err != nil {
 		return nil, err
@@ -98,7 +86,7 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 	}
 	defer journal.Close()
 	if err := j.generate(ctx, dir, tok, ps, journal, done); err != nil {
-		return nil, err
+		return nil, interrupt.Journalled(err, journal, len(done), len(ps.recs), "prompts", "")
 	}
 	recs := make([]results.Record, len(ps.recs))
 	for i := range recs {
@@ -112,6 +100,36 @@ func (j *Job) Run(ctx context.Context) ([]results.Record, error) {
 	}
 	logDone(j.Command, j.Out, recs)
 	return recs, nil
+}
+
+// prepared is a job's model directory, tokenizer and encoded prompts.
+type prepared struct {
+	dir *modeldir.Dir
+	tok *tokenize.Tokenizer
+	ps  *prompts
+}
+
+// prepare opens the model directory and its tokenizer, checks the options
+// against the vocabulary and reads and encodes the prompts.
+func (j *Job) prepare() (prepared, error) {
+	dir, err := modeldir.Open(j.Model)
+	if err != nil {
+		return prepared{}, err
+	}
+	if err := j.Options.CheckVocab(dir.Signature.Vocab); err != nil {
+		return prepared{}, err
+	}
+	tok, err := tokenize.Load(j.Model)
+	if err != nil {
+		return prepared{}, fmt.Errorf("tokenizer: %w", err)
+	}
+	if len(j.EOS) == 0 {
+		if j.EOS = dir.EOS(); len(j.EOS) == 0 {
+			j.EOS = tok.EOS()
+		}
+	}
+	ps, err := readPrompts(j.Prompts, tok, j.SkipInvalid)
+	return prepared{dir, tok, ps}, err
 }
 
 // check refuses options out of range and outputs that are inputs.
@@ -218,7 +236,7 @@ func (j *Job) generate(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tok
 	var m, ref *models.Model
 	var err error
 	if len(done) < len(ps.recs) {
-		if m, ref, err = j.load(dir, tok); err != nil {
+		if m, ref, err = j.load(ctx, dir, tok); err != nil {
 			return err
 		}
 		defer m.Close()
@@ -292,13 +310,13 @@ func finished(done map[int]results.Record, lo, hi int) bool {
 }
 
 // load opens the sampling model and the reference model, if any.
-func (j *Job) load(dir *modeldir.Dir, tok *tokenize.Tokenizer) (m, ref *models.Model, err error) {
+func (j *Job) load(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tokenizer) (m, ref *models.Model, err error) {
 	if j.RefModel != "" {
-		if ref, err = loadRef(j.Runtime, j.RefModel, tok); err != nil {
+		if ref, err = loadRef(ctx, j.Runtime, j.RefModel, tok); err != nil {
 			return nil, nil, err
 		}
 	}
-	if m, err = j.Runtime.Load(dir); err != nil {
+	if m, err = j.Runtime.LoadContext(ctx, dir); err != nil {
 		if ref != nil {
 			ref.Close()
 		}
@@ -337,7 +355,7 @@ func (j *Job) group(ctx context.Context, m, ref *models.Model, tok *tokenize.Tok
 
 // loadRef opens the reference model, which must share the sampling
 // model's tokenizer.
-func loadRef(rt *models.Runtime, path string, tok *tokenize.Tokenizer) (*models.Model, error) {
+func loadRef(ctx context.Context, rt *models.Runtime, path string, tok *tokenize.Tokenizer) (*models.Model, error) {
 	d, err := modeldir.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("--ref-model: %w", err)
@@ -349,7 +367,7 @@ func loadRef(rt *models.Runtime, path string, tok *tokenize.Tokenizer) (*models.
 	if rtok.Fingerprint() != tok.Fingerprint() {
 		return nil, fmt.Errorf("--ref-model %s has another tokenizer than the sampling model", path)
 	}
-	return rt.Load(d)
+	return rt.LoadContext(ctx, d)
 }
 
 // addRefLogps sets each completion's ref_logp: the reference's log-prob of

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/internal/progress"
 	"github.com/dpokit/dpokit/internal/resume"
 	"github.com/dpokit/dpokit/logprob"
@@ -59,10 +60,16 @@ func (j *Job) Run(ctx context.Context) (*results.Summary, error) {
 		}
 		defer lock.Unlock()
 	}
-	in, sum, err := j.prepare()
+	// Reading and tokenizing a large file does not look at ctx: it runs
+	// under interrupt.Do, which returns at once on a signal.
+	p, err := interrupt.Do(ctx, func() (prepPair, error) {
+		in, sum, err := j.prepare()
+		return prepPair{in, sum}, err
+	}, nil)
 	if err != nil {
-		return nil, err
+		return nil, j.stopped(err, nil, 0, 0)
 	}
+	in, sum := p.in, p.sum
 	done := map[int]results.Result{}
 	var journal *fsutil.Journal
 	if j.Out != "" {
@@ -77,7 +84,7 @@ func (j *Job) Run(ctx context.Context) (*results.Summary, error) {
 	sum.Phases.Prepare = time.Since(start).Seconds()
 	loopStart := time.Now()
 	if err := j.score(ctx, in, todo, todoPairs, sharing, sum, journal, done); err != nil {
-		return nil, err
+		return nil, j.stopped(err, journal, len(done), len(in.encoded))
 	}
 	sum.Phases.Score = time.Since(loopStart).Seconds()
 	if err := j.write(in.encoded, done, sum, journal); err != nil {
@@ -94,6 +101,20 @@ func (j *Job) Run(ctx context.Context) (*results.Summary, error) {
 		}
 	}
 	return sum, nil
+}
+
+type prepPair struct {
+	in  *prepared
+	sum *results.Summary
+}
+
+// stopped says what the journal keeps when err is a cancellation.
+func (j *Job) stopped(err error, journal *fsutil.Journal, done, total int) error {
+	hint := ""
+	if j.Out == "" {
+		hint = "per-pair results go to stdout only at the end; give --out to keep finished batches"
+	}
+	return interrupt.Journalled(err, journal, done, total, "pairs", hint)
 }
 
 // check refuses, before any work, settings that cannot run and outputs
@@ -266,7 +287,7 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 	if len(todo) == 0 {
 		return nil
 	}
-	policy, err := j.Runtime.Load(in.policy)
+	policy, err := j.Runtime.LoadContext(ctx, in.policy)
 	if err != nil {
 		return err
 	}
@@ -274,7 +295,7 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 	loaded := []*models.Model{policy}
 	var ref *models.Model
 	if in.ref != nil {
-		if ref, err = j.Runtime.Load(in.ref); err != nil {
+		if ref, err = j.Runtime.LoadContext(ctx, in.ref); err != nil {
 			return err
 		}
 		defer ref.Close()

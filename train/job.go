@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/internal/resume"
 	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/tokenize"
@@ -61,9 +62,12 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 		return nil, err
 	}
 	defer lock.Unlock()
-	in, err := j.prepare(ctx)
+	// Importing into GoMLX (and compiling its first graph), tokenizing and
+	// loading the reference do not all look at ctx: they run under
+	// interrupt.Do, which returns at once on a signal.
+	in, err := interrupt.Do(ctx, func() (*prepared, error) { return j.prepare(ctx) }, nil)
 	if err != nil {
-		return nil, err
+		return nil, j.stopped(err, nil)
 	}
 	logw, closeLog, err := j.openLog()
 	if err != nil {
@@ -71,7 +75,7 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 	}
 	res, err := j.train(ctx, in, logw)
 	if err = errors.Join(err, closeLog()); err != nil {
-		return nil, err
+		return nil, j.stopped(err, res)
 	}
 	out, err := in.model.Export(j.PolicyDir, j.Out, j.provenance(in, res))
 	if err != nil {
@@ -83,6 +87,23 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 	slog.Info("trained", "steps", res.Steps, "time", time.Since(start).Round(time.Second), "out", j.Out,
 		"onnx", out.ONNX, "initializers_updated", out.Updated, "checkpoints", j.CheckpointDir)
 	return out, nil
+}
+
+// stopped turns a cancellation into an *interrupt.Stopped naming the
+// checkpoint kept (this run's, or an earlier run's when resuming), or
+// saying that nothing was kept.
+func (j *Job) stopped(err error, res *Result) error {
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	s := &interrupt.Stopped{Err: err}
+	switch {
+	case res != nil && res.Checkpoint != "":
+		s.Kept = fmt.Sprintf("the checkpoint of step %d is kept in %s", res.Steps, res.Checkpoint)
+	case j.Run.Resume:
+		s.Kept = "the earlier run's checkpoints are kept in " + j.CheckpointDir
+	}
+	return s
 }
 
 // checkPaths refuses, before any work, an output that exists or is an

@@ -26,6 +26,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/models"
 )
 
@@ -152,8 +153,10 @@ func runtimeOptions(c *cli.Context) (models.RuntimeOptions, error) {
 	return models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: dev}, nil
 }
 
-// signalContext is cancelled on SIGINT or SIGTERM, so a run stops between
-// batches with its finished work kept.
+// signalContext is cancelled on SIGINT or SIGTERM. Main makes it first
+// thing and runs every command under it (c.Context), so a signal at any
+// point stops the run through its context: promptly in every phase, exit
+// 130, saying what was kept.
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
@@ -181,9 +184,11 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 // bad command line (an output that cannot be written included), 3 ONNX
 // Runtime missing, 130 interrupted.
 func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signalContext()
+	defer stop()
 	out := &checkedWriter{w: stdout}
 	app := App(out, stderr)
-	err := app.Run(permute(app, args))
+	err := app.RunContext(ctx, permute(app, args))
 	if err == nil && out.err != nil {
 		err = fmt.Errorf("write stdout: %w", out.err)
 	}
@@ -206,7 +211,10 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, models.ErrNoCUDA):
 		return 3
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "interrupted: finished work is kept where the command keeps it (score, sample and bestofn with --out; train in its checkpoints); run again with --resume to continue")
+		var st *interrupt.Stopped
+		if !errors.As(err, &st) { // a Stopped already said what was kept
+			fmt.Fprintln(stderr, "interrupted: nothing was kept")
+		}
 		return 130
 	case errors.As(err, &ue), errors.As(err, &ae), errors.As(err, &oe) && !oe.Busy:
 		return 2

@@ -64,9 +64,7 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
-	defer stop()
-	_, err = job.Do(ctx)
+	_, err = job.Do(c.Context)
 	return err
 }
 

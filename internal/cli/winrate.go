@@ -94,9 +94,7 @@ func runWinrate(c *cli.Context) error {
 	var rt *models.Runtime
 	var w *results.WinRate
 	err = withRuntime(j.Runtime, &rt, func() error {
-		ctx, stop := signalContext()
-		defer stop()
-		w, err = compare(ctx, rt, j)
+		w, err = compare(c.Context, rt, j)
 		return err
 	})
 	if err != nil {
