@@ -80,7 +80,7 @@ func (m *Model) CheckExternal(dir string) ([]string, error) {
 	seen := map[string]bool{}
 	var files []string
 	for _, r := range m.Externals() {
-		p, err := fsutil.Inside(dir, r.Location)
+		p, err := fsutil.FileInside(dir, r.Location)
 		if err != nil {
 			return nil, &ExternalError{Tensor: r.Tensor, Location: r.Location, Dir: dir, Err: err}
 		}
