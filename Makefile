@@ -63,6 +63,10 @@ experiment-quick: ort
 bench: build ort
 	bash scripts/bench.sh
 
+# Peak memory of score, sample and train at their defaults (README table).
+bench-memory: build ort
+	bash scripts/bench-memory.sh
+
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt would change the files above"; exit 1; }
 	$(GO) vet ./...
