@@ -134,9 +134,10 @@ func WriteFile(path string, fill func(w io.Writer) error) error {
 // writes whole records and syncs, so after a crash at most the last record
 // is torn; OpenJournal cuts such a tail off before appending again.
 type Journal struct {
-	f     *os.File
-	path  string
-	lines int // complete lines, the header included
+	f       *os.File
+	path    string
+	lines   int  // complete lines, the header included
+	created bool // by this OpenJournal
 }
 
 // ErrJournalExists is returned by OpenJournal when a journal exists and
@@ -145,8 +146,10 @@ var ErrJournalExists = errors.New("unfinished results of an earlier run exist")
 
 // OpenJournal opens the journal at path. When the file exists and resume is
 // true, its complete lines are returned (a torn last line is dropped and cut
-// from the file); when it exists and resume is false, ErrJournalExists is
-// returned. A new journal starts with header as its first line.
+// from the file); when it exists, holds a record and resume is false,
+// ErrJournalExists is returned (one that holds no record, left by a run
+// killed before it finished anything, keeps nothing and is started again).
+// A new journal starts with header as its first line.
 func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, error) {
 	data, err := os.ReadFile(path)
 	switch {
@@ -155,7 +158,7 @@ func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, e
 		if err != nil {
 			return nil, nil, err
 		}
-		j := &Journal{f: f, path: path}
+		j := &Journal{f: f, path: path, created: true}
 		if err := j.Append(header); err != nil {
 			j.Close()
 			return nil, nil, err
@@ -163,14 +166,16 @@ func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, e
 		return j, nil, nil
 	case err != nil:
 		return nil, nil, err
-	case !resume:
-		return nil, nil, fmt.Errorf("%s: %w (pass --resume to continue it, or delete it to start again)", path, ErrJournalExists)
 	}
 	good := bytes.LastIndexByte(data, '\n') + 1
 	lines := bytes.Split(data[:good], []byte("\n"))
 	lines = lines[:len(lines)-1]
-	if len(lines) == 0 {
-		// Crashed before the header was complete: start the file again.
+	if !resume && len(lines) > 1 {
+		return nil, nil, fmt.Errorf("%s: %w (pass --resume to continue it, or delete it to start again)", path, ErrJournalExists)
+	}
+	if len(lines) == 0 || !resume {
+		// Crashed before the header was complete, or (a plain run) before
+		// any record: nothing is lost by starting the file again.
 		if err := os.Remove(path); err != nil {
 			return nil, nil, err
 		}
@@ -217,16 +222,16 @@ func (j *Journal) Records() int { return max(j.lines-1, 0) }
 // Path is the journal's file.
 func (j *Journal) Path() string { return j.path }
 
-// Close closes the journal file. A journal that holds no record after its
-// header keeps nothing worth resuming and would only make the plain rerun
-// fail: it is deleted.
+// Close closes the journal file. A journal this OpenJournal created that
+// holds no record after its header keeps nothing worth resuming: it is
+// deleted.
 func (j *Journal) Close() error {
 	if j.f == nil {
 		return nil
 	}
 	err := j.f.Close()
 	j.f = nil
-	if j.lines <= 1 {
+	if j.created && j.lines <= 1 {
 		if rerr := os.Remove(j.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}

@@ -22,7 +22,7 @@ func (e *OutsideError) Error() string {
 	if e.Resolved == "" {
 		return fmt.Sprintf("%q is not inside %s (absolute, or climbing out with ..)", e.Name, e.Dir)
 	}
-	return fmt.Sprintf("%q resolves to %s, outside %s (a symlink leads out)", e.Name, e.Resolved, e.Dir)
+	return fmt.Sprintf("%q resolves to %s, outside %s (a symlink leads out; to use the file, copy it in, e.g. with cp -L)", e.Name, e.Resolved, e.Dir)
 }
 
 // Inside resolves name, a path relative to dir as dir's own files write

@@ -89,4 +89,20 @@ func TestJournalWithoutRecordsIsRemoved(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("journal with a record removed: %v", err)
 	}
+	// A header-only journal left by a killed run: --resume keeps it as it
+	// is (it may be refused for another identity); a plain run starts again.
+	os.WriteFile(path, []byte("old header\n"), 0o644)
+	j, lines, err = OpenJournal(path, []byte("header"), true)
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("resume of a header-only journal: %v, %v", lines, err)
+	}
+	j.Close()
+	if b, _ := os.ReadFile(path); string(b) != "old header\n" {
+		t.Fatalf("closing a resumed journal changed it: %q", b)
+	}
+	j, lines, err = OpenJournal(path, []byte("header"), false)
+	if err != nil || lines != nil {
+		t.Fatalf("a plain run refused by a journal without records: %v", err)
+	}
+	j.Close()
 }

@@ -60,7 +60,7 @@ func (e *ExternalError) Error() string {
 	var oe *fsutil.OutsideError
 	switch {
 	case errors.As(e.Err, &oe) && oe.Resolved != "":
-		return fmt.Sprintf("tensor %q: external data location %q resolves to %s, outside the model directory %s (a symlink leads out)", e.Tensor, e.Location, oe.Resolved, e.Dir)
+		return fmt.Sprintf("tensor %q: external data location %q resolves to %s, outside the model directory %s (a symlink leads out; to use the file, copy it in, e.g. with cp -L)", e.Tensor, e.Location, oe.Resolved, e.Dir)
 	case errors.As(e.Err, &oe):
 		return fmt.Sprintf("tensor %q: external data location %q is not inside the model directory %s", e.Tensor, e.Location, e.Dir)
 	case errors.Is(e.Err, fs.ErrNotExist):
