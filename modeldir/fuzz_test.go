@@ -8,20 +8,12 @@ import (
 	"testing"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
-	"github.com/dpokit/dpokit/internal/onnxproto"
+	"github.com/dpokit/dpokit/internal/testmodel"
 )
 
-// skeletonOf is the ONNX file at path without its weights' data.
+// skeletonOf is testmodel.Skeleton, failing t on an error.
 func skeletonOf(t testing.TB, path string) []byte {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := onnxproto.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := m.Skeleton()
+	out, err := testmodel.Skeleton(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/dpokit/dpokit/internal/onnxproto"
+	"github.com/dpokit/dpokit/internal/testmodel"
 )
 
 // FuzzLoad: whatever the ONNX file holds, Load (onnxproto, the checks,
@@ -20,15 +20,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add(small)
 	for _, name := range []string{"gpt2-ref", "llama-ref"} {
-		data, err := os.ReadFile(onnxPath(name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		m, err := onnxproto.Parse(data)
-		if err != nil {
-			f.Fatal(err)
-		}
-		sk, err := m.Skeleton()
+		sk, err := testmodel.Skeleton(onnxPath(name))
 		if err != nil {
 			f.Fatal(err)
 		}

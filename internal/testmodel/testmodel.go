@@ -159,3 +159,17 @@ func copyFile(src, dst string) error {
 	}
 	return out.Close()
 }
+
+// Skeleton is the ONNX file at path without its initializers' data: a
+// model's structure, small enough to seed a fuzzer.
+func Skeleton(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := onnxproto.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m.Skeleton()
+}
