@@ -21,11 +21,18 @@ type Stopped struct {
 	Err  error  // the context's error
 	Kept string // what was kept and where, e.g. "12 of 40 pairs are kept in out.jsonl.partial"; "" when nothing was
 	Hint string // how to keep work another time, when nothing was kept (e.g. "give --out")
+	// Again says how to continue what was kept; "" is "run the same
+	// command with --resume to continue".
+	Again string
 }
 
 func (e *Stopped) Error() string {
 	if e.Kept != "" {
-		return "interrupted: " + e.Kept + "; run the same command with --resume to continue"
+		again := e.Again
+		if again == "" {
+			again = "run the same command with --resume to continue"
+		}
+		return "interrupted: " + e.Kept + "; " + again
 	}
 	msg := "interrupted: nothing was kept"
 	if e.Hint != "" {

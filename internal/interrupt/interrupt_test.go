@@ -71,4 +71,8 @@ func TestStoppedSaysWhatWasKept(t *testing.T) {
 	if !errors.Is(s, context.Canceled) || s.Error() != "interrupted: 3 of 9 pairs are kept in o.partial; run the same command with --resume to continue" {
 		t.Errorf("%q", s.Error())
 	}
+	s.Again = "run the same command again to continue"
+	if s.Error() != "interrupted: 3 of 9 pairs are kept in o.partial; run the same command again to continue" {
+		t.Errorf("%q", s.Error())
+	}
 }
