@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -98,7 +99,28 @@ func App(stdout, stderr io.Writer) *cli.App {
 		OnUsageError:   onUsageError,
 	}
 	setUsageErrors(app.Commands)
+	stopPromptly("", app.Commands)
 	return app
+}
+
+// watchesContext are the commands whose jobs stop on their context
+// themselves, between batches or steps, keeping and naming what they
+// finished. Main catches SIGINT and SIGTERM for every command: any other
+// command runs under interrupt.Do, so that a signal ends it at once (as
+// it would end a process that did not catch it), exit 130.
+var watchesContext = map[string]bool{"score": true, "score winrate": true, "sample": true, "bestofn": true, "train": true, "iterate": true}
+
+func stopPromptly(parent string, cmds []*cli.Command) {
+	for _, c := range cmds {
+		name := strings.TrimSpace(parent + " " + c.Name)
+		if action := c.Action; action != nil && !watchesContext[name] {
+			c.Action = func(c *cli.Context) error {
+				_, err := interrupt.Do(c.Context, func() (struct{}, error) { return struct{}{}, action(c) }, nil)
+				return err
+			}
+		}
+		stopPromptly(name, c.Subcommands)
+	}
 }
 
 func startProfile(path string) error {

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/urfave/cli/v2"
 )
 
 // termWhen runs dpokit with args (logging at debug level), sends SIGTERM
@@ -134,4 +136,58 @@ func TestSIGTERMWhileLoading(t *testing.T) {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 	})
+}
+
+// TestSIGTERMWhileReadingStdin: a command that does not watch its context
+// (tokenize, reading lines from a terminal) still ends at once on a signal,
+// exit 130, though Main catches SIGINT and SIGTERM for every command.
+func TestSIGTERMWhileReadingStdin(t *testing.T) {
+	cmd := exec.Command(binary, "tokenize", "--model", gpt2Policy, "-")
+	stdin, err := cmd.StdinPipe() // held open: tokenize waits for lines
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // past Main's signal.NotifyContext
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("tokenize went on reading stdin after SIGTERM")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted: nothing was kept") {
+		t.Fatalf("exit %d, stderr %q; want 130 saying nothing was kept", code, stderr.String())
+	}
+}
+
+// TestWatchesContextNamesCommands: every command listed as stopping on its
+// context itself exists, so that a renamed one is not left without a way
+// to stop.
+func TestWatchesContextNamesCommands(t *testing.T) {
+	var find func(cmds []*cli.Command, path []string) *cli.Command
+	find = func(cmds []*cli.Command, path []string) *cli.Command {
+		for _, c := range cmds {
+			if c.Name == path[0] {
+				if len(path) == 1 {
+					return c
+				}
+				return find(c.Subcommands, path[1:])
+			}
+		}
+		return nil
+	}
+	app := App(io.Discard, io.Discard)
+	for name := range watchesContext {
+		if c := find(app.Commands, strings.Fields(name)); c == nil || c.Action == nil {
+			t.Errorf("watchesContext names %q, which is no command with an action", name)
+		}
+	}
 }
