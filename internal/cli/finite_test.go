@@ -10,8 +10,9 @@ import (
 )
 
 // TestNonFiniteWeightsReported: a policy whose weights hold NaN gives NaN
-// log-probs; score and sample stop with an error naming the model file,
-// the pair (or prompt) id and the initializer before any output is
+// log-probs; score (pairs and RewardBench 2 rows) and sample stop with an
+// error naming the model file, the pair (row, prompt) id and the
+// initializer before any output is
 // written, and train refuses the policy before training (all used to end
 // in "json: unsupported value: NaN" after the work, naming neither).
 func TestNonFiniteWeightsReported(t *testing.T) {
@@ -36,6 +37,8 @@ func TestNonFiniteWeightsReported(t *testing.T) {
 	}{
 		{"score", []string{"score", "--policy", nanGPT2, "--ref", gpt2Ref, "--data", filepath.Join(dataDir, "pairs.jsonl"), "--out", out, "--summary", sum},
 			[]string{"pair id", "policy log-prob", filepath.Join(nanGPT2, "model.onnx")}, tensor},
+		{"score rankings", []string{"score", "--policy", nanLlama, "--ref", llamaRef, "--data", rewardBench2 + ".jsonl", "--out", out, "--summary", sum},
+			[]string{"row id", "the policy log-prob of ", filepath.Join(nanLlama, "model.onnx")}, ltensor},
 		{"sample", []string{"sample", "--model", nanLlama, "--prompts", filepath.Join(dataDir, "prompts.jsonl"), "--out", out, "--max-new-tokens", "2", "--temperature", "0"},
 			[]string{"prompt id", "log-prob of completion", filepath.Join(nanLlama, "model.onnx")}, ltensor},
 		{"train", []string{"train", "--policy", nanGPT2, "--ref", gpt2Ref, "--data", filepath.Join(dataDir, "pairs.jsonl"), "--out", filepath.Join(dir, "m"), "--max-steps", "1"},
