@@ -87,15 +87,19 @@ func Do[T any](ctx context.Context, fn func() (T, error), release func(T)) (T, e
 
 // Journalled returns err as it is unless it is a cancellation; then a
 // *Stopped saying what journal keeps ("done of total units are kept in
-// PATH") or, when it keeps nothing (nil, or no record), that nothing was,
-// with hint.
+// PATH"; "done units" when total is not known yet, 0) or, when it keeps
+// nothing (nil, or no record), that nothing was, with hint.
 func Journalled(err error, journal *fsutil.Journal, done, total int, unit, hint string) error {
 	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	s := &Stopped{Err: err, Hint: hint}
 	if journal != nil && journal.Records() > 0 {
-		s.Kept, s.Hint = fmt.Sprintf("%d of %d %s are kept in %s", done, total, unit, journal.Path()), ""
+		of := fmt.Sprintf("%d of %d", done, total)
+		if total <= 0 {
+			of = fmt.Sprint(done)
+		}
+		s.Kept, s.Hint = fmt.Sprintf("%s %s are kept in %s", of, unit, journal.Path()), ""
 	}
 	return s
 }

@@ -3,9 +3,13 @@ package interrupt
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dpokit/dpokit/internal/fsutil"
 )
 
 func TestDoReturnsResult(t *testing.T) {
@@ -74,5 +78,32 @@ func TestStoppedSaysWhatWasKept(t *testing.T) {
 	s.Again = "run the same command again to continue"
 	if s.Error() != "interrupted: 3 of 9 pairs are kept in o.partial; run the same command again to continue" {
 		t.Errorf("%q", s.Error())
+	}
+}
+
+// TestJournalledSaysWhatTheJournalKeeps: a cancellation names the records
+// the journal holds, of how many when that is known (a run stopped while
+// reading its data, resumed from a journal, does not know the total yet);
+// other errors pass through.
+func TestJournalledSaysWhatTheJournalKeeps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.partial")
+	j, _, err := fsutil.OpenJournal(path, []byte("H"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := Journalled(context.Canceled, j, 0, 9, "pairs", "give --out"); err.Error() != "interrupted: nothing was kept (give --out)" {
+		t.Errorf("empty journal: %q", err)
+	}
+	j.Append([]byte("a"), []byte("b"), []byte("c"))
+	for total, want := range map[int]string{9: "3 of 9 pairs", 0: "3 pairs"} {
+		err := Journalled(context.Canceled, j, 3, total, "pairs", "")
+		if !strings.HasPrefix(err.Error(), "interrupted: "+want+" are kept in "+path+";") {
+			t.Errorf("total %d: %q, want %q kept", total, err, want)
+		}
+	}
+	other := errors.New("disk full")
+	if err := Journalled(other, j, 3, 9, "pairs", ""); err != other {
+		t.Errorf("a failure became %v", err)
 	}
 }
