@@ -10,7 +10,7 @@ BIN         := bin/dpokit
 export DPOKIT_ORT_LIB := $(abspath $(ORT_LIB))
 export CGO_ENABLED := 1
 
-.PHONY: all build ort deps test test-short bench demo experiment experiment-quick lint clean
+.PHONY: all build ort deps test test-short bench bench-memory fuzz demo experiment experiment-quick lint clean
 
 all: build ort
 
@@ -42,6 +42,12 @@ test: deps ort
 test-short: deps ort
 	$(GO) test -short -count=1 ./...
 
+# Every fuzz test for FUZZTIME each (default 30s); `make test` runs their
+# seed corpora only.
+FUZZTIME ?= 30s
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
 # Score the shipped tiny policy/reference pair on the shipped preference data.
 demo: build ort
 	./$(BIN) score --policy testdata/models/gpt2-policy --ref testdata/models/gpt2-ref \
@@ -56,6 +62,10 @@ experiment-quick: ort
 
 bench: build ort
 	bash scripts/bench.sh
+
+# Peak memory of score, sample and train at their defaults (README table).
+bench-memory: build ort
+	bash scripts/bench-memory.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt would change the files above"; exit 1; }

@@ -22,6 +22,7 @@ import (
 	"github.com/dpokit/dpokit/bestofn"
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/internal/resume"
 	"github.com/dpokit/dpokit/internal/shard"
 	"github.com/dpokit/dpokit/modeldir"
@@ -63,6 +64,27 @@ func (j *Job) roundDir(k int) string { return filepath.Join(j.Out, fmt.Sprintf("
 
 // Run runs (or resumes) every round and returns the summary.
 func (j *Job) Run(ctx context.Context) (*results.Iteration, error) {
+	sum, err := j.run(ctx)
+	return sum, j.stopped(err)
+}
+
+// stopped turns a cancellation into an *interrupt.Stopped: what the
+// rounds finished is kept under Out, with what the step that was stopped
+// kept (a sampling journal, a training checkpoint), and a rerun, which
+// needs no --resume, continues.
+func (j *Job) stopped(err error) error {
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	s := &interrupt.Stopped{Err: err, Kept: "every finished step is kept under " + j.Out, Again: "run the same command again to continue"}
+	var inner *interrupt.Stopped
+	if errors.As(err, &inner) && inner.Kept != "" {
+		s.Kept += ", and " + inner.Kept
+	}
+	return s
+}
+
+func (j *Job) run(ctx context.Context) (*results.Iteration, error) {
 	if j.Rounds < 1 || j.Sample.N < 2 {
 		return nil, errors.New("iterate needs at least one round and at least 2 completions per prompt")
 	}

@@ -35,7 +35,7 @@ func (r *Reference) Logps(ctx context.Context, dir *modeldir.Dir, pairs []tokeni
 		}
 		defer rt.Close()
 	}
-	m, err := rt.Load(dir)
+	m, err := rt.LoadContext(ctx, dir)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -114,14 +114,14 @@ func findONNX(d *Dir) (string, error) {
 	if ok {
 		d.GenAI = g
 		if name := g.Model.Decoder.Filename; name != "" {
-			if _, err := fsutil.Inside(d.Path, name); err != nil {
+			if _, err := fsutil.FileInside(d.Path, name); err != nil {
 				return "", fmt.Errorf("%s: model.decoder.filename: %w", filepath.Join(d.Path, "genai_config.json"), err)
 			}
 			return filepath.Join(d.Path, name), nil
 		}
 	}
 	for _, c := range onnxCandidates {
-		_, err := fsutil.Inside(d.Path, c)
+		_, err := fsutil.FileInside(d.Path, c)
 		if err == nil {
 			return filepath.Join(d.Path, c), nil
 		}

@@ -1,12 +1,16 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/dpokit/dpokit/internal/interrupt"
 )
 
 // Model is an ONNX Runtime session over a model directory's decoder.
@@ -23,8 +27,25 @@ type Model struct {
 	autoAlloc atomic.Bool // let ONNX Runtime allocate outputs (see allocOutputs)
 }
 
+// LoadContext is Load that returns at once when ctx is done (Ctrl-C or
+// SIGTERM while ONNX Runtime makes the session in native code, which no
+// context reaches); the session, when it is made, is closed.
+func (r *Runtime) LoadContext(ctx context.Context, d *Dir) (*Model, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	slog.Debug("loading", "model", d.ONNX)
+	r.loading.Add(1) // counted before the goroutine starts, so Close never misses it
+	return interrupt.Do(ctx, func() (*Model, error) {
+		defer r.loading.Add(-1)
+		return r.Load(d)
+	}, func(m *Model) { m.Close() })
+}
+
 // Load opens an ONNX Runtime session for the directory's decoder.
 func (r *Runtime) Load(d *Dir) (*Model, error) {
+	r.loading.Add(1)
+	defer r.loading.Add(-1)
 	s := d.Signature
 	m := &Model{Dir: d, Sig: s, rt: r}
 	m.inNames = append(m.inNames, s.InputIDs)

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -102,6 +103,7 @@ type Runtime struct {
 	opts    RuntimeOptions
 	library string
 	logp    gatherSession
+	loading atomic.Int32 // sessions being made (LoadContext may have left one behind)
 }
 
 var (
@@ -150,6 +152,11 @@ func (r *Runtime) Close() error {
 	envMu.Lock()
 	defer envMu.Unlock()
 	if !envOpen {
+		return nil
+	}
+	if r.loading.Load() > 0 {
+		// A session is still being made for a run that stopped: the
+		// environment must outlive it, and the process is ending.
 		return nil
 	}
 	envOpen = false

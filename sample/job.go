@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/internal/progress"
 	"github.com/dpokit/dpokit/internal/resume"
 	"github.com/dpokit/dpokit/internal/shard"
@@ -75,10 +77,18 @@ func (j *Job) Run(ctx context.Context) (_ []results.Record, err error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
-	dir, tok, ps, err := j.open()
+	lock, err := fsutil.LockOutput(fsutil.Path{Flag: "--out", Path: j.out()})
 	if err != nil {
 		return nil, err
 	}
+	defer lock.Unlock()
+	// Loading the tokenizer and encoding the prompts do not look at ctx:
+	// they run under interrupt.Do, which returns at once on a signal.
+	in, err := interrupt.Do(ctx, j.prepare, nil)
+	if err != nil {
+		return nil, interrupt.Journalled(err, nil, 0, 0, "", "")
+	}
+	dir, tok, ps := in.dir, in.tok, in.ps
 	lo, hi := j.Shard.Blocks(len(ps.ids), j.group())
 	outs := j.Also
 	if j.AnswersOut != "" {
@@ -100,7 +110,8 @@ func (j *Job) Run(ctx context.Context) (_ []results.Record, err error) {
 	}
 	defer func() { err = errors.Join(err, journal.Finish(err, len(done))) }()
 	if err := j.generate(ctx, dir, tok, ps, lo, hi, journal, done); err != nil {
-		return nil, err
+		finished, total := ps.progress(lo, hi, done)
+		return nil, interrupt.Journalled(err, journal, finished, total, "prompts", "")
 	}
 	var recs []results.Record
 	for i := lo; i < hi; i++ {
@@ -118,18 +129,26 @@ func (j *Job) Run(ctx context.Context) (_ []results.Record, err error) {
 	return recs, nil
 }
 
-// open opens the model directory and its tokenizer and reads the prompts.
-func (j *Job) open() (*modeldir.Dir, *tokenize.Tokenizer, *prompts, error) {
+// prepared is a job's model directory, tokenizer and encoded prompts.
+type prepared struct {
+	dir *modeldir.Dir
+	tok *tokenize.Tokenizer
+	ps  *prompts
+}
+
+// prepare opens the model directory and its tokenizer, checks the options
+// against the vocabulary and reads and encodes the prompts.
+func (j *Job) prepare() (prepared, error) {
 	dir, err := modeldir.Open(j.Model)
 	if err != nil {
-		return nil, nil, nil, err
+		return prepared{}, err
 	}
 	if err := j.Options.CheckVocab(dir.Signature.Vocab); err != nil {
-		return nil, nil, nil, err
+		return prepared{}, err
 	}
 	tok, err := tokenize.Load(j.Model)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("tokenizer: %w", err)
+		return prepared{}, fmt.Errorf("tokenizer: %w", err)
 	}
 	if len(j.EOS) == 0 {
 		if j.EOS = dir.EOS(); len(j.EOS) == 0 {
@@ -137,10 +156,7 @@ func (j *Job) open() (*modeldir.Dir, *tokenize.Tokenizer, *prompts, error) {
 		}
 	}
 	ps, err := readPrompts(j.Prompts, j.Bench, tok, j.SkipInvalid)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return dir, tok, ps, nil
+	return prepared{dir, tok, ps}, err
 }
 
 // group is the number of prompts generated together: shards own whole
@@ -213,13 +229,16 @@ func (j *Job) check() error {
 			ins = append(ins, fsutil.Named(flag, d.Files()...)...)
 		}
 	}
-	outs := []fsutil.Path{{Flag: "--out", Path: j.out()}, {Flag: "--out's journal", Path: j.out() + ".partial"},
-		{Flag: "--answers-out", Path: j.part(j.AnswersOut)}}
-	if j.sharded() {
-		outs = append(outs, fsutil.Path{Flag: "--out's done marker", Path: shard.MarkerPath(j.out())})
-	}
+	outs := []fsutil.Path{{Flag: "--out", Path: j.out()}, {Flag: "--answers-out", Path: j.part(j.AnswersOut)}}
 	for _, o := range j.Also {
 		outs = append(outs, fsutil.Path{Flag: o.Flag, Path: j.part(o.Path)})
+	}
+	if err := fsutil.CheckWritable(outs...); err != nil {
+		return err
+	}
+	outs = append(outs, fsutil.Path{Flag: "--out's journal", Path: j.out() + ".partial"}, fsutil.Path{Flag: "--out's lock", Path: j.out() + ".lock"})
+	if j.sharded() {
+		outs = append(outs, fsutil.Path{Flag: "--out's done marker", Path: shard.MarkerPath(j.out())})
 	}
 	return fsutil.CheckAliases(ins, outs)
 }
@@ -287,19 +306,11 @@ func (j *Job) openJournal(key *resume.Key) (*fsutil.Journal, map[int]results.Rec
 // exactly as a whole one. A question's turns are drawn one after the other
 // for the whole group, each after the chosen answers to the turns before.
 func (j *Job) generate(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tokenizer, ps *prompts, lo, hi int, journal *fsutil.Journal, done map[int]results.Record) error {
-	total, finished := 0, 0
-	for i := lo; i < hi; i++ {
-		for t := range ps.turnCount(i) {
-			total++
-			if _, ok := done[ps.index(i, t)]; ok {
-				finished++
-			}
-		}
-	}
+	finished, total := ps.progress(lo, hi, done)
 	var m, ref *models.Model
 	if finished < total {
 		var err error
-		if m, ref, err = j.load(dir, tok); err != nil {
+		if m, ref, err = j.load(ctx, dir, tok); err != nil {
 			return err
 		}
 		defer m.Close()
@@ -330,6 +341,20 @@ func (j *Job) generate(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tok
 		}
 	}
 	return nil
+}
+
+// progress counts the turns of the prompts [lo, hi) and those of them
+// that done holds.
+func (ps *prompts) progress(lo, hi int, done map[int]results.Record) (finished, total int) {
+	for i := lo; i < hi; i++ {
+		for t := range ps.turnCount(i) {
+			total++
+			if _, ok := done[ps.index(i, t)]; ok {
+				finished++
+			}
+		}
+	}
+	return finished, total
 }
 
 // batch is turn t of the items of one group that have it.
@@ -374,6 +399,9 @@ func (j *Job) turn(ctx context.Context, m, ref *models.Model, tok *tokenize.Toke
 	if err != nil {
 		return err
 	}
+	if err := j.checkFinite(m.Dir, recs); err != nil {
+		return err
+	}
 	lines := make([][]byte, len(recs))
 	for k, i := range b.items {
 		idx := ps.index(i, b.t)
@@ -415,6 +443,28 @@ func (j *Job) draw(ctx context.Context, m, ref *models.Model, tok *tokenize.Toke
 	return recs, nil
 }
 
+// checkFinite reports a NaN or infinite log-prob of a completion, naming
+// the prompt and the model that gave it, before the group is journalled.
+func (j *Job) checkFinite(dir *modeldir.Dir, recs []results.Record) error {
+	for _, r := range recs {
+		item := fmt.Sprintf("prompt id %q", r.ID)
+		for k, c := range r.Completions {
+			if err := dir.CheckFinite(c.Logp, fmt.Sprintf("the log-prob of completion %d", k), item); err != nil {
+				return err
+			}
+			if c.RefLogp == nil || !math.IsNaN(*c.RefLogp) && !math.IsInf(*c.RefLogp, 0) {
+				continue
+			}
+			ref, err := modeldir.Open(j.RefModel)
+			if err != nil {
+				return err
+			}
+			return ref.CheckFinite(*c.RefLogp, fmt.Sprintf("the reference log-prob of completion %d", k), item)
+		}
+	}
+	return nil
+}
+
 // indexed is a journal record: a record with its prompt's index.
 type indexed struct {
 	Index int `json:"index"`
@@ -422,13 +472,13 @@ type indexed struct {
 }
 
 // load opens the sampling model and the reference model, if any.
-func (j *Job) load(dir *modeldir.Dir, tok *tokenize.Tokenizer) (m, ref *models.Model, err error) {
+func (j *Job) load(ctx context.Context, dir *modeldir.Dir, tok *tokenize.Tokenizer) (m, ref *models.Model, err error) {
 	if j.RefModel != "" {
-		if ref, err = loadRef(j.Runtime, j.RefModel, tok); err != nil {
+		if ref, err = loadRef(ctx, j.Runtime, j.RefModel, tok); err != nil {
 			return nil, nil, err
 		}
 	}
-	if m, err = j.Runtime.Load(dir); err != nil {
+	if m, err = j.Runtime.LoadContext(ctx, dir); err != nil {
 		if ref != nil {
 			ref.Close()
 		}
@@ -439,7 +489,7 @@ func (j *Job) load(dir *modeldir.Dir, tok *tokenize.Tokenizer) (m, ref *models.M
 
 // loadRef opens the reference model, which must share the sampling
 // model's tokenizer.
-func loadRef(rt *models.Runtime, path string, tok *tokenize.Tokenizer) (*models.Model, error) {
+func loadRef(ctx context.Context, rt *models.Runtime, path string, tok *tokenize.Tokenizer) (*models.Model, error) {
 	d, err := modeldir.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("--ref-model: %w", err)
@@ -451,7 +501,7 @@ func loadRef(rt *models.Runtime, path string, tok *tokenize.Tokenizer) (*models.
 	if rtok.Fingerprint() != tok.Fingerprint() {
 		return nil, fmt.Errorf("--ref-model %s has another tokenizer than the sampling model", path)
 	}
-	return rt.Load(d)
+	return rt.LoadContext(ctx, d)
 }
 
 // addRefLogps sets each completion's ref_logp: the reference's log-prob of

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/internal/progress"
 	"github.com/dpokit/dpokit/internal/resume"
 	"github.com/dpokit/dpokit/internal/shard"
@@ -62,13 +63,23 @@ func (j *Job) Run(ctx context.Context) (_ results.Report, err error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
+	if j.Out != "" {
+		lock, err := fsutil.LockOutput(fsutil.Path{Flag: "--out", Path: j.out()})
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Unlock()
+	}
 	ranking, err := j.rankings()
 	if err != nil {
 		return nil, err
 	}
-	in, err := j.open()
+	// Hashing the inputs (and, later, reading and tokenizing a large file)
+	// does not look at ctx: it runs under interrupt.Do, which returns at
+	// once on a signal.
+	in, err := interrupt.Do(ctx, j.open, nil)
 	if err != nil {
-		return nil, err
+		return nil, j.stopped(err, nil, 0, 0, "pairs")
 	}
 	if ranking {
 		sum, err := j.runRankings(ctx, in, start)
@@ -105,8 +116,8 @@ func (j *Job) runPairs(ctx context.Context, in *prepared, start time.Time) (_ *r
 		}
 		defer func() { err = errors.Join(err, journal.Finish(err, len(done))) }()
 	}
-	if err := j.read(in, sum); err != nil {
-		return nil, err
+	if _, err := interrupt.Do(ctx, func() (struct{}, error) { return struct{}{}, j.read(in, sum) }, nil); err != nil {
+		return nil, j.stopped(err, journal, len(done), 0, "pairs")
 	}
 	sharing := !j.NoPrefixSharing && logprob.CanShare(in.policy, in.ref)
 	sum.PrefixSharing = sharing
@@ -114,7 +125,7 @@ func (j *Job) runPairs(ctx context.Context, in *prepared, start time.Time) (_ *r
 	sum.Phases.Prepare = time.Since(start).Seconds()
 	loopStart := time.Now()
 	if err := j.score(ctx, in, todo, todoPairs, sharing, sum, journal, done); err != nil {
-		return nil, err
+		return nil, j.stopped(err, journal, len(done), len(in.encoded), "pairs")
 	}
 	sum.Phases.Score = time.Since(loopStart).Seconds()
 	if err := j.write(in.encoded, done, sum, journal); err != nil {
@@ -126,6 +137,16 @@ func (j *Job) runPairs(ctx context.Context, in *prepared, start time.Time) (_ *r
 		sum.PairsPerSecond = float64(sum.Scored) / sum.Seconds
 	}
 	return sum, j.finish(in, sum)
+}
+
+// stopped says what the journal keeps (done of total units; total 0 when
+// not yet known) when err is a cancellation.
+func (j *Job) stopped(err error, journal *fsutil.Journal, done, total int, unit string) error {
+	hint := ""
+	if j.Out == "" {
+		hint = "per-pair results go to stdout only at the end; give --out to keep finished batches"
+	}
+	return interrupt.Journalled(err, journal, done, total, unit, hint)
 }
 
 // rankings reports whether the data are RewardBench 2 rows.
@@ -222,8 +243,11 @@ func (j *Job) check() error {
 		ins = append(ins, modelPaths("--ref", j.RefDir)...)
 	}
 	outs := []fsutil.Path{{Flag: "--out", Path: j.out()}, {Flag: "--summary", Path: j.summary()}}
+	if err := fsutil.CheckWritable(outs...); err != nil {
+		return err
+	}
 	if j.Out != "" {
-		outs = append(outs, fsutil.Path{Flag: "--out's journal", Path: j.out() + ".partial"})
+		outs = append(outs, fsutil.Path{Flag: "--out's journal", Path: j.out() + ".partial"}, fsutil.Path{Flag: "--out's lock", Path: j.out() + ".lock"})
 	}
 	if j.sharded() {
 		outs = append(outs, fsutil.Path{Flag: "--out's done marker", Path: shard.MarkerPath(j.out())})
@@ -370,7 +394,7 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 	if len(todo) == 0 {
 		return nil
 	}
-	policy, ref, err := j.load(in)
+	policy, ref, err := j.load(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -383,6 +407,11 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 	ortBefore := ortSeconds(loaded)
 	loopStart := time.Now()
 	err = Run(ctx, policy, ref, todo, sharing, j.Options, func(batch []Indexed) error {
+		for _, r := range batch {
+			if err := in.checkFinite(r.Result); err != nil {
+				return err
+			}
+		}
 		recs := make([][]byte, len(batch))
 		for i, r := range batch {
 			done[r.Index] = r.Result
@@ -406,13 +435,39 @@ func (j *Job) score(ctx context.Context, in *prepared, todo [][]tokenize.Encoded
 	return err
 }
 
+// checkFinite reports a NaN or infinite log-prob or reward of a result,
+// naming the pair and the model that gave it (and its first non-finite
+// weight), before anything of its batch is journalled or written.
+func (in *prepared) checkFinite(r results.Result) error {
+	item := fmt.Sprintf("pair id %q", r.ID)
+	for _, c := range []struct {
+		d    *modeldir.Dir
+		v    float64
+		what string
+	}{
+		{in.policy, r.PolicyChosenLogp, "the policy log-prob of the chosen response"},
+		{in.policy, r.PolicyRejectedLogp, "the policy log-prob of the rejected response"},
+		{in.ref, r.RefChosenLogp, "the reference log-prob of the chosen response"},
+		{in.ref, r.RefRejectedLogp, "the reference log-prob of the rejected response"},
+		{in.policy, r.ChosenReward, "the chosen reward"},
+		{in.policy, r.RejectedReward, "the rejected reward"},
+	} {
+		if c.d != nil {
+			if err := c.d.CheckFinite(c.v, c.what, item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // load opens the policy and, unless reference-free, the reference.
-func (j *Job) load(in *prepared) (policy, ref *models.Model, err error) {
-	if policy, err = j.Runtime.Load(in.policy); err != nil {
+func (j *Job) load(ctx context.Context, in *prepared) (policy, ref *models.Model, err error) {
+	if policy, err = j.Runtime.LoadContext(ctx, in.policy); err != nil {
 		return nil, nil, err
 	}
 	if in.ref != nil {
-		if ref, err = j.Runtime.Load(in.ref); err != nil {
+		if ref, err = j.Runtime.LoadContext(ctx, in.ref); err != nil {
 			policy.Close()
 			return nil, nil, err
 		}

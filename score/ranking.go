@@ -15,9 +15,11 @@ import (
 
 	"github.com/dpokit/dpokit/dataset"
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/internal/progress"
 	"github.com/dpokit/dpokit/internal/resume"
 	"github.com/dpokit/dpokit/logprob"
+	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/models"
 	"github.com/dpokit/dpokit/results"
 	"github.com/dpokit/dpokit/tokenize"
@@ -69,9 +71,11 @@ func (j *Job) runRankings(ctx context.Context, in *prepared, start time.Time) (*
 			return nil, err
 		}
 	}
-	rk, err := j.readRankings(in, sum)
+	// Reading and encoding the rows does not look at ctx: it runs under
+	// interrupt.Do, which returns at once on a signal.
+	rk, err := interrupt.Do(ctx, func() (*rankings, error) { return j.readRankings(in, sum) }, nil)
 	if err != nil {
-		return nil, err
+		return nil, j.stopped(err, nil, 0, 0, "completions")
 	}
 	done := map[[2]int]completion{}
 	var journal *fsutil.Journal
@@ -83,7 +87,7 @@ func (j *Job) runRankings(ctx context.Context, in *prepared, start time.Time) (*
 	}
 	sum.PrefixSharing = !j.NoPrefixSharing && logprob.CanShare(in.policy, in.ref)
 	if err := j.scoreRankings(ctx, in, rk, sum.PrefixSharing, journal, done); err != nil {
-		return nil, err
+		return nil, j.stopped(err, journal, len(done), len(rk.items), "completions")
 	}
 	if err := j.writeRankings(rk, done, sum, journal); err != nil {
 		return nil, err
@@ -251,7 +255,7 @@ func (j *Job) scoreRankings(ctx context.Context, in *prepared, rk *rankings, sha
 	if len(todo) == 0 {
 		return nil
 	}
-	policy, ref, err := j.load(in)
+	policy, ref, err := j.load(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -267,6 +271,11 @@ func (j *Job) scoreRankings(ctx context.Context, in *prepared, rk *rankings, sha
 		if err != nil {
 			return err
 		}
+		for i, c := range cs {
+			if err := j.checkFinite(in, rk, b[i], c); err != nil {
+				return err
+			}
+		}
 		lines := make([][]byte, len(cs))
 		for i, c := range cs {
 			done[[2]int{c.Row, c.K}] = c
@@ -280,6 +289,38 @@ func (j *Job) scoreRankings(ctx context.Context, in *prepared, rk *rankings, sha
 			}
 		}
 		bar.Add(len(b))
+	}
+	return nil
+}
+
+// checkFinite reports a NaN or infinite log-prob or reward of a scored
+// completion, naming its row and the model that gave it (and its first
+// non-finite weight), before anything of its batch is journalled or
+// written.
+func (j *Job) checkFinite(in *prepared, rk *rankings, it item, c completion) error {
+	kind, k := "chosen", it.k
+	if n := len(rk.rows[it.row].Chosen); k >= n {
+		kind, k = "rejected", k-n
+	}
+	row := fmt.Sprintf("row id %q", rk.rows[it.row].ID)
+	reward := j.Reward(c.Policy, c.Ref, len(it.enc.Chosen))
+	if j.Tokens() {
+		reward = j.NormReward(c.Norm)
+	}
+	type check struct {
+		d    *modeldir.Dir
+		v    float64
+		what string
+	}
+	checks := []check{{in.policy, c.Policy, fmt.Sprintf("the policy log-prob of %s[%d]", kind, k)}}
+	if in.ref != nil && !j.RefFree {
+		checks = append(checks, check{in.ref, c.Ref, fmt.Sprintf("the reference log-prob of %s[%d]", kind, k)})
+	}
+	checks = append(checks, check{in.policy, reward, fmt.Sprintf("the reward of %s[%d]", kind, k)})
+	for _, ch := range checks {
+		if err := ch.d.CheckFinite(ch.v, ch.what, row); err != nil {
+			return err
+		}
 	}
 	return nil
 }

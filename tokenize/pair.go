@@ -74,6 +74,9 @@ func (t PairOptions) Encode(tok *Tokenizer, p dataset.Pair, index int) (Encoded,
 			return bad("prompt", err)
 		}
 	}
+	if err := t.checkFits(tok, prompt, chosen, rejected); err != nil {
+		return bad("chosen", err)
+	}
 	var err error
 	if e.Prompt, err = tok.EncodePrompt(prompt); err != nil {
 		return bad("prompt", err)

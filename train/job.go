@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/internal/resume"
 	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/tokenize"
@@ -66,9 +67,17 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 	if err := j.checkPaths(); err != nil {
 		return nil, err
 	}
-	in, err := j.prepare(ctx)
+	lock, err := fsutil.LockOutput(fsutil.Path{Flag: "--out", Path: filepath.Clean(j.Out)})
 	if err != nil {
 		return nil, err
+	}
+	defer lock.Unlock()
+	// Importing into GoMLX (and compiling its first graph), tokenizing and
+	// loading the reference do not all look at ctx: they run under
+	// interrupt.Do, which returns at once on a signal.
+	in, err := interrupt.Do(ctx, func() (*prepared, error) { return j.prepare(ctx) }, nil)
+	if err != nil {
+		return nil, j.stopped(err, nil)
 	}
 	logw, closeLog, err := j.openLog()
 	if err != nil {
@@ -76,7 +85,7 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 	}
 	res, err := j.train(ctx, in, logw)
 	if err = errors.Join(err, closeLog()); err != nil {
-		return nil, err
+		return nil, j.stopped(err, res)
 	}
 	out, err := in.model.Export(j.PolicyDir, j.Out, j.provenance(in, res))
 	if err != nil {
@@ -89,6 +98,23 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 		"onnx", out.ONNX, "initializers_updated", out.Updated, "checkpoints", j.CheckpointDir)
 	res.Stats.log()
 	return out, nil
+}
+
+// stopped turns a cancellation into an *interrupt.Stopped naming the
+// checkpoint kept (this run's, or an earlier run's when resuming), or
+// saying that nothing was kept.
+func (j *Job) stopped(err error, res *Result) error {
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	s := &interrupt.Stopped{Err: err}
+	switch {
+	case res != nil && res.Checkpoint != "":
+		s.Kept = fmt.Sprintf("the checkpoint of step %d is kept in %s", res.Steps, res.Checkpoint)
+	case j.Run.Resume:
+		s.Kept = "the earlier run's checkpoints are kept in " + j.CheckpointDir
+	}
+	return s
 }
 
 // checkPaths refuses, before any work, an output that exists or is an
@@ -108,7 +134,10 @@ func (j *Job) checkPaths() error {
 	if c := j.RefCache; c != "" && !os.IsPathSeparator(c[len(c)-1]) {
 		outs = append(outs, fsutil.Path{Flag: "--ref-cache", Path: c})
 	}
-	if err := fsutil.CheckAliases(ins, outs); err != nil {
+	if err := fsutil.CheckAliases(ins, append(outs, fsutil.Path{Flag: "--out's lock", Path: filepath.Clean(j.Out) + ".lock"})); err != nil {
+		return err
+	}
+	if err := fsutil.CheckWritable(fsutil.Path{Flag: "--log", Path: j.LogPath}); err != nil {
 		return err
 	}
 	_, err := LatestCheckpoint(j.CheckpointDir)
@@ -147,6 +176,11 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 	}
 	if in.onnx, err = trainable(in.policy); err != nil {
 		return nil, err
+	}
+	if t, err := modeldir.FirstNonFinite(in.onnx); err != nil {
+		return nil, err
+	} else if t != "" {
+		return nil, fmt.Errorf("policy %s: initializer %q holds NaN or infinite weights: every loss would be NaN", in.onnx, t)
 	}
 	if in.model, err = Load(in.onnx, LoadOptions{Backend: j.Backend, Signature: &in.policy.Signature,
 		Precision: j.Precision, LogitChunk: j.LogitChunk}); err != nil {

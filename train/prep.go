@@ -115,6 +115,11 @@ func (p Prep) refLogps(ctx context.Context, path string, refDir *modeldir.Dir, e
 	}
 	recs = make([]RefRecord, len(enc))
 	for i, e := range enc {
+		item := fmt.Sprintf("%s: pair id %q", path, e.ID)
+		if err := errors.Join(refDir.CheckFinite(chosen[i], "the reference log-prob of the chosen response", item),
+			refDir.CheckFinite(rejected[i], "the reference log-prob of the rejected response", item)); err != nil {
+			return nil, err
+		}
 		recs[i] = RefRecord{Index: e.Index, ID: e.ID, Chosen: chosen[i], Rejected: rejected[i], ChosenTokens: len(e.Chosen), RejectedTokens: len(e.Rejected)}
 	}
 	if err := os.MkdirAll(filepath.Dir(cache), 0o755); err != nil {

@@ -21,12 +21,14 @@ import (
 	"regexp"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/dpokit/dpokit/internal/device"
 	"github.com/dpokit/dpokit/internal/fsutil"
+	"github.com/dpokit/dpokit/internal/interrupt"
 	"github.com/dpokit/dpokit/models"
 )
 
@@ -97,7 +99,28 @@ func App(stdout, stderr io.Writer) *cli.App {
 		OnUsageError:   onUsageError,
 	}
 	setUsageErrors(app.Commands)
+	stopPromptly("", app.Commands)
 	return app
+}
+
+// watchesContext are the commands whose jobs stop on their context
+// themselves, between batches or steps, keeping and naming what they
+// finished. Main catches SIGINT and SIGTERM for every command: any other
+// command runs under interrupt.Do, so that a signal ends it at once (as
+// it would end a process that did not catch it), exit 130.
+var watchesContext = map[string]bool{"score": true, "score winrate": true, "sample": true, "bestofn": true, "train": true, "iterate": true}
+
+func stopPromptly(parent string, cmds []*cli.Command) {
+	for _, c := range cmds {
+		name := strings.TrimSpace(parent + " " + c.Name)
+		if action := c.Action; action != nil && !watchesContext[name] {
+			c.Action = func(c *cli.Context) error {
+				_, err := interrupt.Do(c.Context, func() (struct{}, error) { return struct{}{}, action(c) }, nil)
+				return err
+			}
+		}
+		stopPromptly(name, c.Subcommands)
+	}
 }
 
 func startProfile(path string) error {
@@ -156,8 +179,10 @@ func runtimeOptions(c *cli.Context) (models.RuntimeOptions, error) {
 	return models.RuntimeOptions{Library: c.String("ort-lib"), Threads: c.Int("threads"), Device: string(dev)}, nil
 }
 
-// signalContext is cancelled on SIGINT or SIGTERM, so a run stops between
-// batches with its finished work kept.
+// signalContext is cancelled on SIGINT or SIGTERM. Main makes it first
+// thing and runs every command under it (c.Context), so a signal at any
+// point stops the run through its context: promptly in every phase, exit
+// 130, saying what was kept.
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
@@ -181,13 +206,16 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 }
 
 // Main runs dpokit with args and returns the process exit status:
-// 0 success, 1 failure, 2 bad command line, 3 ONNX Runtime (or, for
-// --device cuda, its CUDA provider or the PJRT CUDA plugin) missing, 130
-// interrupted.
+// 0 success, 1 failure (another run writing the same output included), 2
+// bad command line (an output that cannot be written included), 3 ONNX
+// Runtime (or, for --device cuda, its CUDA provider or the PJRT CUDA
+// plugin) missing, 130 interrupted.
 func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signalContext()
+	defer stop()
 	out := &checkedWriter{w: stdout}
 	app := App(out, stderr)
-	err := app.Run(permute(app, args))
+	err := app.RunContext(ctx, permute(app, args))
 	if err == nil && out.err != nil {
 		err = fmt.Errorf("write stdout: %w", out.err)
 	}
@@ -201,6 +229,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func exitCode(err error, stderr io.Writer) int {
 	var ue *UsageError
 	var ae *fsutil.AliasError
+	var oe *fsutil.OutputError
 	var ml *models.MissingLibraryError
 	var mp *device.MissingPluginError
 	switch {
@@ -213,9 +242,12 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, models.ErrNoCUDA):
 		return 3
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "interrupted: finished work is kept where the command keeps it (score, sample and bestofn with --out; train in its checkpoints); run again with --resume to continue")
+		var st *interrupt.Stopped
+		if !errors.As(err, &st) { // a Stopped already said what was kept
+			fmt.Fprintln(stderr, "interrupted: nothing was kept")
+		}
 		return 130
-	case errors.As(err, &ue), errors.As(err, &ae):
+	case errors.As(err, &ue), errors.As(err, &ae), errors.As(err, &oe) && !oe.Busy:
 		return 2
 	}
 	return 1

@@ -58,9 +58,7 @@ func iterateCommand() *cli.Command {
 			}
 			return withRuntime(ro, &job.Runtime, func() error {
 				job.Train.Reference.(*logprob.Reference).Open = job.Runtime
-				ctx, stop := signalContext()
-				defer stop()
-				sum, err := job.Run(ctx)
+				sum, err := job.Run(c.Context)
 				if sum != nil {
 					for _, r := range sum.Rounds {
 						fmt.Fprintf(c.App.ErrWriter, "round %d: pairs %d, mean reward %.4f ± %.4f, win rate vs round 0 %.3f ± %.3f\n",

@@ -55,7 +55,7 @@ func sampleCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return generate(job, &job.Runtime, ro)
+			return generate(c.Context, job, &job.Runtime, ro)
 		},
 		Subcommands: []*cli.Command{sampleMergeCommand()},
 	}
@@ -110,7 +110,7 @@ func bestofnCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return generate(job, &job.Runtime, ro)
+			return generate(c.Context, job, &job.Runtime, ro)
 		},
 	}
 }
@@ -123,10 +123,8 @@ type generator interface {
 // generate runs a generation job on a runtime opened into *rt. An option
 // the job finds out of range once it knows the model (a stop token outside
 // the vocabulary) is a usage error naming its flag.
-func generate(g generator, rt **models.Runtime, ro models.RuntimeOptions) error {
+func generate(ctx context.Context, g generator, rt **models.Runtime, ro models.RuntimeOptions) error {
 	return withRuntime(ro, rt, func() error {
-		ctx, stop := signalContext()
-		defer stop()
 		_, err := g.Run(ctx)
 		var oe *sample.OptionError
 		if errors.As(err, &oe) {

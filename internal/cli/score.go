@@ -55,9 +55,7 @@ func runScore(c *cli.Context) error {
 		return err
 	}
 	defer job.Runtime.Close()
-	ctx, stop := signalContext()
-	defer stop()
-	sum, err := job.Run(ctx)
+	sum, err := job.Run(c.Context)
 	if err != nil {
 		return err
 	}

@@ -79,9 +79,7 @@ func runTrain(c *cli.Context) error {
 			return err
 		}
 	}
-	ctx, stop := signalContext()
-	defer stop()
-	_, err = job.Do(ctx)
+	_, err = job.Do(c.Context)
 	return err
 }
 

@@ -87,15 +87,14 @@ func runWinrate(c *cli.Context) error {
 		return err
 	}
 	ins := []fsutil.Path{{Flag: "--candidates", Path: j.Candidates}, {Flag: "--baseline", Path: j.Baseline}}
-	if err := fsutil.CheckAliases(ins, []fsutil.Path{{Flag: "--out", Path: j.Out}}); err != nil {
+	outs := []fsutil.Path{{Flag: "--out", Path: j.Out}}
+	if err := errors.Join(fsutil.CheckAliases(ins, outs), fsutil.CheckWritable(outs...)); err != nil {
 		return err
 	}
 	var rt *models.Runtime
 	var w *results.WinRate
 	err = withRuntime(j.Runtime, &rt, func() error {
-		ctx, stop := signalContext()
-		defer stop()
-		w, err = compare(ctx, rt, j)
+		w, err = compare(c.Context, rt, j)
 		return err
 	})
 	if err != nil {

@@ -146,8 +146,10 @@ var ErrJournalExists = errors.New("unfinished results of an earlier run exist")
 
 // OpenJournal opens the journal at path. When the file exists and resume is
 // true, its complete lines are returned (a torn last line is dropped and cut
-// from the file); when it exists and resume is false, ErrJournalExists is
-// returned. A new journal starts with header as its first line.
+// from the file); when it exists, holds a record and resume is false,
+// ErrJournalExists is returned (one that holds no record, left by a run
+// killed before it finished anything, keeps nothing and is started again).
+// A new journal starts with header as its first line.
 func OpenJournal(path string, header []byte, resume bool) (*Journal, [][]byte, error) {
 	return OpenJournalChecked(path, header, resume, nil)
 }
@@ -171,14 +173,16 @@ func OpenJournalChecked(path string, header []byte, resume bool, check func(stor
 		return j, nil, nil
 	case err != nil:
 		return nil, nil, err
-	case !resume:
-		return nil, nil, fmt.Errorf("%s: %w (pass --resume to continue it, or delete it to start again)", path, ErrJournalExists)
 	}
 	good := bytes.LastIndexByte(data, '\n') + 1
 	lines := bytes.Split(data[:good], []byte("\n"))
 	lines = lines[:len(lines)-1]
-	if len(lines) == 0 {
-		// Crashed before the header was complete: start the file again.
+	if !resume && len(lines) > 1 {
+		return nil, nil, fmt.Errorf("%s: %w (pass --resume to continue it, or delete it to start again)", path, ErrJournalExists)
+	}
+	if len(lines) == 0 || !resume {
+		// Crashed before the header was complete, or (a plain run) before
+		// any record: nothing is lost by starting the file again.
 		if err := os.Remove(path); err != nil {
 			return nil, nil, err
 		}
@@ -231,9 +235,9 @@ func (j *Journal) Records() int { return max(j.lines-1, 0) }
 func (j *Journal) Path() string { return j.path }
 
 // Close closes the journal file. A journal this process created that holds
-// no record after its header keeps nothing worth resuming and would only
-// make the plain rerun fail: it is deleted. An earlier run's journal is
-// kept, whatever it holds (a refused --resume leaves it as it was).
+// no record after its header keeps nothing worth resuming: it is deleted.
+// An earlier run's journal is kept, whatever it holds (a refused --resume
+// leaves it as it was).
 func (j *Journal) Close() error {
 	if j.f == nil {
 		return nil

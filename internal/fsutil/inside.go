@@ -22,7 +22,7 @@ func (e *OutsideError) Error() string {
 	if e.Resolved == "" {
 		return fmt.Sprintf("%q is not inside %s (absolute, or climbing out with ..)", e.Name, e.Dir)
 	}
-	return fmt.Sprintf("%q resolves to %s, outside %s (a symlink leads out)", e.Name, e.Resolved, e.Dir)
+	return fmt.Sprintf("%q resolves to %s, outside %s (a symlink leads out; to use the file, copy it in, e.g. with cp -L)", e.Name, e.Resolved, e.Dir)
 }
 
 // Inside resolves name, a path relative to dir as dir's own files write
@@ -50,6 +50,23 @@ func Inside(dir, name string) (string, error) {
 	return real, nil
 }
 
+// FileInside is Inside for a name that must be a regular file (not a
+// directory, a FIFO that would block its reader, or a device).
+func FileInside(dir, name string) (string, error) {
+	p, err := Inside(dir, name)
+	if err != nil {
+		return p, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return p, err
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s: not a regular file", filepath.Join(dir, name))
+	}
+	return p, nil
+}
+
 // realAbs is path made absolute with every symlink resolved.
 func realAbs(path string) (string, error) {
 	abs, err := filepath.Abs(path)
@@ -59,11 +76,11 @@ func realAbs(path string) (string, error) {
 	return filepath.EvalSymlinks(abs)
 }
 
-// ReadFileInside reads the file name of dir, checked by Inside and read
+// ReadFileInside reads the regular file name of dir, checked by Inside and read
 // through an os.Root, so that a symlink swapped in after the check cannot
 // lead out either. A missing file gives an error wrapping fs.ErrNotExist.
 func ReadFileInside(dir, name string) ([]byte, error) {
-	if _, err := Inside(dir, name); err != nil {
+	if _, err := FileInside(dir, name); err != nil {
 		var oe *OutsideError
 		if errors.As(err, &oe) || !errors.Is(err, fs.ErrNotExist) {
 			return nil, err

@@ -16,6 +16,7 @@ import (
 type OutputError struct {
 	Output Path
 	Reason string
+	Busy   bool // another run holds its lock (the command line itself is fine)
 }
 
 func (e *OutputError) Error() string {
@@ -94,7 +95,7 @@ func LockOutput(o Path) (*Lock, error) {
 			holder, _ := os.ReadFile(path)
 			f.Close()
 			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, &OutputError{Output: o, Reason: fmt.Sprintf("another run (process %s) is writing it: %s is locked", pidOf(holder), path)}
+				return nil, &OutputError{Output: o, Busy: true, Reason: fmt.Sprintf("another run (process %s) is writing it: %s is locked", pidOf(holder), path)}
 			}
 			return nil, &OutputError{Output: o, Reason: fmt.Sprintf("lock %s: %v", path, err)}
 		}

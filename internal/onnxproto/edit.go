@@ -251,3 +251,18 @@ func (m *Model) Externalize(dir, location string, move func(*Tensor) bool) (mode
 	model, err = m.Rewrite(e)
 	return model, blob, err
 }
+
+// Skeleton returns the model with its initializers' data dropped (their
+// names, dims and types kept): the structure of a model, small enough to
+// seed a fuzzer or to describe a model without its weights.
+func (m *Model) Skeleton() ([]byte, error) {
+	e := Edit{ReplaceInits: map[int][]byte{}}
+	for i := range m.Graph.Inits {
+		tp, err := m.TensorWithData(&m.Graph.Inits[i], m.Graph.Inits[i].Name, nil)
+		if err != nil {
+			return nil, err
+		}
+		e.ReplaceInits[i] = tp
+	}
+	return m.Rewrite(e)
+}

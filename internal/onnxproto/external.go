@@ -60,7 +60,7 @@ func (e *ExternalError) Error() string {
 	var oe *fsutil.OutsideError
 	switch {
 	case errors.As(e.Err, &oe) && oe.Resolved != "":
-		return fmt.Sprintf("tensor %q: external data location %q resolves to %s, outside the model directory %s (a symlink leads out)", e.Tensor, e.Location, oe.Resolved, e.Dir)
+		return fmt.Sprintf("tensor %q: external data location %q resolves to %s, outside the model directory %s (a symlink leads out; to use the file, copy it in, e.g. with cp -L)", e.Tensor, e.Location, oe.Resolved, e.Dir)
 	case errors.As(e.Err, &oe):
 		return fmt.Sprintf("tensor %q: external data location %q is not inside the model directory %s", e.Tensor, e.Location, e.Dir)
 	case errors.Is(e.Err, fs.ErrNotExist):
@@ -80,7 +80,7 @@ func (m *Model) CheckExternal(dir string) ([]string, error) {
 	seen := map[string]bool{}
 	var files []string
 	for _, r := range m.Externals() {
-		p, err := fsutil.Inside(dir, r.Location)
+		p, err := fsutil.FileInside(dir, r.Location)
 		if err != nil {
 			return nil, &ExternalError{Tensor: r.Tensor, Location: r.Location, Dir: dir, Err: err}
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
@@ -97,6 +98,17 @@ func TestCheckExternal(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A directory or a FIFO (which would block its reader) is no data file.
+	syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644)
+	for _, loc := range []string{".", "sub", "fifo"} {
+		w, _ := m0.Initializer("w")
+		ext, _ := m0.TensorExternal(w, loc, 0, 12)
+		data, _ := m0.Rewrite(Edit{ReplaceInits: map[int][]byte{0: ext}})
+		m, _ := Parse(data)
+		if _, err := m.CheckExternal(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("location %q: err = %v", loc, err)
+		}
 	}
 	g.Node("Constant", nil, []string{"c"})
 	m1, err := Parse(modelWithLastNode(g, constantWithExternal("../outside/w.bin")))

@@ -6,18 +6,9 @@ import (
 	"testing"
 )
 
-// skeleton returns the model with its initializers' data dropped: the graph
-// structure of a test model, small enough to seed a fuzzer.
+// skeleton is m.Skeleton, failing t on an error.
 func skeleton(t testing.TB, m *Model) []byte {
-	e := Edit{ReplaceInits: map[int][]byte{}}
-	for i := range m.Graph.Inits {
-		tp, err := m.TensorWithData(&m.Graph.Inits[i], m.Graph.Inits[i].Name, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.ReplaceInits[i] = tp
-	}
-	out, err := m.Rewrite(e)
+	out, err := m.Skeleton()
 	if err != nil {
 		t.Fatal(err)
 	}

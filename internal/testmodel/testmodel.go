@@ -4,8 +4,10 @@
 package testmodel
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -62,6 +64,47 @@ func Escaping(top, src, how string) (dir, outside string, err error) {
 	return "", "", fmt.Errorf("testmodel: unknown way out %q", how)
 }
 
+// WithNaN writes at dst (an existing directory) a copy of the model
+// directory src whose largest float32 initializer holds NaN everywhere,
+// and returns that initializer's name.
+func WithNaN(dst, src string) (string, error) {
+	if err := copyDir(src, dst); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dst, "model.onnx")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	m, err := onnxproto.Parse(data)
+	if err != nil {
+		return "", err
+	}
+	big := -1
+	for i, t := range m.Graph.Inits {
+		if t.DType == onnxproto.Float && (big < 0 || t.Elems() > m.Graph.Inits[big].Elems()) {
+			big = i
+		}
+	}
+	if big < 0 {
+		return "", fmt.Errorf("testmodel: %s has no float32 initializer", src)
+	}
+	t := &m.Graph.Inits[big]
+	raw := make([]byte, 4*t.Elems())
+	for k := 0; k < len(raw); k += 4 {
+		binary.LittleEndian.PutUint32(raw[k:], math.Float32bits(float32(math.NaN())))
+	}
+	tp, err := m.TensorWithData(t, t.Name, raw)
+	if err != nil {
+		return "", err
+	}
+	out, err := m.Rewrite(onnxproto.Edit{ReplaceInits: map[int][]byte{big: tp}})
+	if err != nil {
+		return "", err
+	}
+	return t.Name, os.WriteFile(path, out, 0o644)
+}
+
 // externalize moves the large float initializers of dir/model.onnx to
 // blob (the file at location, relative to dir, is where it should be).
 func externalize(dir, location, blob string) error {
@@ -115,4 +158,18 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// Skeleton is the ONNX file at path without its initializers' data: a
+// model's structure, small enough to seed a fuzzer.
+func Skeleton(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := onnxproto.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m.Skeleton()
 }
