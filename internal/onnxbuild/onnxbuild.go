@@ -1,7 +1,7 @@
 // Package onnxbuild writes small ONNX models (the ModelProto wire format)
 // from Go: dpokit's in-memory log-prob graph and the experiment's exact
-// reward model. It covers what those need — nodes with int and float
-// attributes, typed graph inputs and outputs with symbolic or fixed
+// reward model. It covers what those need — nodes with int, int-list and
+// float attributes, typed graph inputs and outputs with symbolic or fixed
 // dimensions, and float32 / int64 initializers — nothing more.
 package onnxbuild
 
@@ -14,8 +14,9 @@ import (
 
 // Element types (TensorProto.DataType).
 const (
-	Float = 1
-	Int64 = 7
+	Float  = 1
+	Int64  = 7
+	Double = 11
 )
 
 // Graph collects the parts of one ONNX graph.
@@ -51,6 +52,15 @@ func varint(b []byte, num protowire.Number, v uint64) []byte {
 // Int is an integer attribute.
 func Int(name string, v int64) Attr {
 	return Attr(varint(varint(str(nil, 1, name), 3, uint64(v)), 20, 2))
+}
+
+// Ints is an integer-list attribute.
+func Ints(name string, vs ...int64) Attr {
+	b := str(nil, 1, name)
+	for _, v := range vs {
+		b = varint(b, 8, uint64(v))
+	}
+	return Attr(varint(b, 20, 7))
 }
 
 // Node adds a node.
