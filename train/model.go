@@ -72,8 +72,17 @@ type modelInput struct {
 	shape shapes.Shape // dimensions -1 where dynamic
 }
 
-// headNode is a logits = MatMul(hidden, weight) node at the end of the graph.
-type headNode struct{ hidden, weight string }
+// headNode is logits = tail(MatMul(hidden, weight)) at the end of the
+// graph, tail a chain of element-wise operations with scalar constants
+// (none for a plain lm_head; Gemma-2's final soft-capping cap·tanh(x/cap)).
+type headNode struct {
+	hidden, weight string
+	tail           []tailOp
+}
+
+// tailOp is one element-wise operation after the head's MatMul: Tanh, or
+// Mul / Div by the scalar value named constant.
+type tailOp struct{ op, constant string }
 
 // Load imports the ONNX file at path: its float32 initializers become
 // trainable GoMLX variables. It fails, naming the nodes, when the graph uses
@@ -98,7 +107,11 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 			m.logits = o
 		}
 	}
-	if problems := f.check(m.logits); len(problems) > 0 {
+	g, err := f.trainingGraph()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if problems := g.check(m.logits); len(problems) > 0 {
 		return nil, &UnsupportedError{File: path, Problems: problems}
 	}
 	if m.Ties = f.ties(); len(m.Ties) > 0 {
@@ -107,6 +120,9 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		}
 		if f, err = parseONNX(data); err != nil {
 			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
+		}
+		if g, err = f.trainingGraph(); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	m.file = f
@@ -119,7 +135,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		return nil, err
 	}
 	err = exceptions.TryCatch[error](func() {
-		om, perr := parser.Parse(data)
+		om, perr := parser.Parse(g.data)
 		if perr != nil {
 			panic(perr)
 		}
@@ -153,10 +169,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		return nil, fmt.Errorf("%s: no float32 weights to train", path)
 	}
 	if !opts.FullLogits {
-		prod := f.producers()
-		if n := prod[m.logits]; n != nil && n.op == "MatMul" && len(n.inputs) == 2 {
-			m.head = &headNode{hidden: n.inputs[0], weight: n.inputs[1]}
-		}
+		m.head = g.findHead(m.logits)
 	}
 	if err := m.dryRun(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -322,7 +335,7 @@ func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...strin
 func (m *Model) responseLogps(ctx *mlctx.Context, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
 	var logits, target *graph.Node
 	if m.head != nil {
-		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
+		out := m.callGraph(ctx, in, m.head.values()...)
 		h, w := out[0], out[1]
 		if h.Rank() != 3 || w.Rank() != 2 {
 			exceptions.Panicf("logits MatMul inputs are %s and %s, want [batch, sequence, hidden] and [hidden, vocab]", h.Shape(), w.Shape())
@@ -331,13 +344,19 @@ func (m *Model) responseLogps(ctx *mlctx.Context, in []*graph.Node, sel, tgt *gr
 		logits = graph.DotGeneral(hs, []int{1}, nil, w, []int{0}, nil) // [N, V]
 		wy := graph.Gather(graph.TransposeAllAxes(w, 1, 0), tgt)       // [N, H]
 		target = graph.ReduceSum(graph.Mul(hs, wy), -1)
+		logits, target = m.head.applyTail(logits, out[2:]), m.head.applyTail(target, out[2:])
 	} else {
 		full := m.callGraph(ctx, in, m.logits)[0] // [R, T, V]
 		logits = graph.Gather(full, sel)
 		target = graph.Gather(full, graph.Concatenate([]*graph.Node{sel, tgt}, -1))
 	}
+	// The exponentials are summed in float64: a float32 sum over a large
+	// vocabulary loses the terms below half a unit in the last place of the
+	// running sum and biases every log-prob upwards (2e-5 nats per token at
+	// 262k tokens), as in models' log-prob graph.
 	mx := graph.StopGradient(graph.ReduceAndKeep(logits, graph.ReduceMax, -1))
-	lse := graph.Add(graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(logits, mx)), -1)), graph.Squeeze(mx, -1))
+	sum := graph.ReduceSum(graph.ConvertDType(graph.Exp(graph.Sub(logits, mx)), dtypes.Float64), -1)
+	lse := graph.Add(graph.ConvertDType(graph.Log(sum), logits.DType()), graph.Squeeze(mx, -1))
 	return graph.Sub(target, lse)
 }
 

@@ -337,9 +337,10 @@ func (f *onnxFile) initializer(name string) (*onnxInit, bool) {
 // TensorProtos appended.
 type edit struct {
 	dropNodes    map[int]bool
-	replaceNodes map[int][]byte // index into nodes -> encoded NodeProto
-	replaceInits map[int][]byte // index into inits -> encoded TensorProto
-	addInits     [][]byte       // encoded TensorProtos
+	replaceNodes map[int][]byte   // index into nodes -> encoded NodeProto
+	spliceNodes  map[int][][]byte // index into nodes -> encoded NodeProtos put in its place
+	replaceInits map[int][]byte   // index into inits -> encoded TensorProto
+	addInits     [][]byte         // encoded TensorProtos
 }
 
 // rewrite returns a copy of the model with the edit applied. Every other
@@ -364,6 +365,13 @@ func (f *onnxFile) rewrite(e edit) []byte {
 				if b, ok := e.replaceNodes[i]; ok {
 					newGraph = protowire.AppendTag(newGraph, 1, protowire.BytesType)
 					newGraph = protowire.AppendBytes(newGraph, b)
+					return nil
+				}
+				if bs, ok := e.spliceNodes[i]; ok {
+					for _, b := range bs {
+						newGraph = protowire.AppendTag(newGraph, 1, protowire.BytesType)
+						newGraph = protowire.AppendBytes(newGraph, b)
+					}
 					return nil
 				}
 			}

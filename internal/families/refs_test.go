@@ -1,7 +1,6 @@
 package families_test
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -38,7 +37,7 @@ type familyRefs struct {
 			greedyRef
 		} `json:"prompts"`
 	} `json:"text"`
-	Train json.RawMessage `json:"train"`
+	Train trainRef `json:"train"`
 }
 
 type greedyRef struct {

@@ -81,8 +81,9 @@ import make_models as mm  # noqa: E402
 import dpo_reference as dpo  # noqa: E402
 
 OPSET = 14
+# The files whose content names the generated folder (internal/families hashes the same list).
 SCRIPTS = ("testdata/families/make_families.py", "testdata/families/encode.js",
-           "testdata/models/make_models.py", "testdata/train/dpo_reference.py")
+           "testdata/models/make_models.py", "testdata/train/dpo_reference.py", "scripts/fetch/tokenizers.sh")
 
 
 # ---------------------------------------------------------------------------
@@ -144,10 +145,6 @@ def rope_inv_freq(cfg, sliding):
     raise SystemExit(f"rope_scaling type {kind!r} not written here")
 
 
-def rotate_half(x):
-    return mm.rotate_half(x)
-
-
 class Attention(nn.Module):
     def __init__(self, cfg, layer):
         super().__init__()
@@ -188,8 +185,8 @@ class Attention(nn.Module):
             q, k = self.q_norm(q), self.k_norm(k)
         q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
         cos, sin = ropes[self.sliding]
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        q = q * cos + mm.rotate_half(q) * sin
+        k = k * cos + mm.rotate_half(k) * sin
         k = torch.cat([past_k, k], dim=2)
         v = torch.cat([past_v, v], dim=2)
         # Query head h reads KV head h // (nh / nkv), as Hugging Face's repeat_kv.
@@ -446,10 +443,6 @@ def build(cfg, seed, cls=None):
 # Export
 
 
-def io_names(cfg):
-    return mm.io_names(cfg)
-
-
 def dynamic_axes(inputs, past_in, present_out):
     axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
             "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
@@ -466,7 +459,7 @@ def export(model, path, positions=True):
     """torch.onnx.export in the optimum contract (opset 14, training=PRESERVE, no constant
     folding: every parameter its own initializer)."""
     cfg = model.cfg
-    past_in, present_out = io_names(cfg)
+    past_in, present_out = mm.io_names(cfg)
     inputs = ["input_ids", "attention_mask"] + (["position_ids"] if positions else []) + past_in
     b, s, p = 2, 3, 2
     ids = torch.tensor([[5, 7, 9], [11, 13, 17]], dtype=torch.int64)
@@ -500,7 +493,7 @@ def export_merged(model, path, tmp):
     one If node whose then-branch is the cached graph and else-branch the graph without past,
     sharing the initializers of the outer graph (what optimum's merge produces)."""
     cfg = model.cfg
-    past_in, present_out = io_names(cfg)
+    past_in, present_out = mm.io_names(cfg)
     with_past, no_past = os.path.join(tmp, "with_past.onnx"), os.path.join(tmp, "no_past.onnx")
     export(model, with_past)
     b, s = 2, 3
@@ -621,17 +614,13 @@ def encode_texts(tok_src, items, node_modules):
 # Reference numbers
 
 
-def past_for(cfg, b):
-    return mm.empty_past(cfg, b)
-
-
 def token_logps(model, ids, n_prompt):
     """Per-token log-probs of ids[n_prompt:], one unpadded pass, logits only where needed."""
     with torch.no_grad():
         t = torch.tensor([ids], dtype=torch.int64)
         n = len(ids)
         h, _ = model.hidden(t, torch.ones(1, n, dtype=torch.int64), torch.arange(n).unsqueeze(0),
-                            *past_for(model.cfg, 1))
+                            *mm.empty_past(model.cfg, 1))
         logits = model.head(h[0, n_prompt - 1: n - 1])
         lp = logits.double().log_softmax(-1)
         return [lp[j, ids[n_prompt + j]].item() for j in range(n - n_prompt)]
@@ -646,7 +635,7 @@ def greedy(model, prompt, steps, eos):
         for _ in range(steps):
             n = len(ids)
             h, _ = model.hidden(torch.tensor([ids]), torch.ones(1, n, dtype=torch.int64),
-                                torch.arange(n).unsqueeze(0), *past_for(model.cfg, 1))
+                                torch.arange(n).unsqueeze(0), *mm.empty_past(model.cfg, 1))
             logits = model.head(h[0, -1:])[0]
             top = torch.topk(logits, 2)
             margins.append((top.values[0] - top.values[1]).item())
@@ -668,7 +657,7 @@ def response_logps(model, cfg, batch):
         ids[r, : len(a + b)] = torch.tensor(a + b)
         mask[r, : len(a + b)] = 1
     pos = torch.arange(T, dtype=torch.int64).unsqueeze(0).repeat(n, 1)
-    h, _ = model.hidden(ids, mask, pos, *past_for(cfg, n))
+    h, _ = model.hidden(ids, mask, pos, *mm.empty_past(cfg, n))
     sel_r, sel_t, tgt = [], [], []
     for r, (a, b) in enumerate(rows):
         for j in range(len(b)):
