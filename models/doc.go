@@ -35,8 +35,9 @@
 // per-row position ids) each row continues one cached prompt. A prefill
 // fetches only the cache, so ONNX Runtime skips the LM head. Outputs are
 // written by ONNX Runtime straight into Go memory. [Logits.ORTLogProbs]
-// gathers the log-softmax at the target tokens with a two-node ONNX graph
-// built in memory; [Logits.TokenLogProbs] does the same in Go. [Decoding]
+// gathers the log-softmax at the target tokens with a small ONNX graph
+// built in memory (the exponentials summed in float64);
+// [Logits.TokenLogProbs] does the same in Go. [Decoding]
 // is the incremental loop for generation; [Model.Scores] runs
 // sequence-classification reward models.
 //

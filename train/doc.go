@@ -29,10 +29,14 @@
 // ([LoadOptions].Signature, genai_config.json included), are fed as a
 // right-padded batch with an empty KV past,
 // and when the logits are a final MatMul(hidden, weight) (an lm_head, tied or
-// not), the logits are computed only at the positions that predict response
-// tokens. Batches are padded to a few shapes — planned from the run's
-// batches, or fixed buckets (16, 24, 32, 48, 64, 96, …) — because GoMLX
-// compiles one graph per input shape.
+// not), possibly followed by Tanh and Mul/Div by scalar constants (Gemma-2's
+// final soft-capping), the logits are computed only at the positions that
+// predict response tokens; their log-sum-exp is accumulated in float64. A
+// merged decoder (an If node on use_cache_branch) trains its no-cache
+// branch, which is what that feed selects; both branches read the same
+// initializers, so the exported file updates both. Batches are padded to a
+// few shapes — planned from the run's batches, or fixed buckets (16, 24, 32,
+// 48, 64, 96, …) — because GoMLX compiles one graph per input shape.
 //
 // # Losses
 //

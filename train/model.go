@@ -86,8 +86,17 @@ type modelInput struct {
 	shape shapes.Shape // dimensions -1 where dynamic
 }
 
-// headNode is a logits = MatMul(hidden, weight) node at the end of the graph.
-type headNode struct{ hidden, weight string }
+// headNode is logits = tail(MatMul(hidden, weight)) at the end of the
+// graph, tail a chain of element-wise operations with scalar constants
+// (none for a plain lm_head; Gemma-2's final soft-capping cap·tanh(x/cap)).
+type headNode struct {
+	hidden, weight string
+	tail           []tailOp
+}
+
+// tailOp is one element-wise operation after the head's MatMul: Tanh, or
+// Mul / Div by the scalar value named constant.
+type tailOp struct{ op, constant string }
 
 // Load imports the ONNX file at path: its float32 initializers become
 // trainable GoMLX variables. It fails, naming the nodes, when the graph uses
@@ -120,7 +129,11 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if sig := opts.Signature; sig != nil && sig.Logits != "" {
 		m.logits = sig.Logits
 	}
-	if problems := check(f, m.logits); len(problems) > 0 {
+	g, err := trainingGraph(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if problems := check(g, m.logits); len(problems) > 0 {
 		return nil, &UnsupportedError{File: path, Problems: problems}
 	}
 	if m.Ties = ties(f); len(m.Ties) > 0 {
@@ -129,6 +142,9 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		}
 		if f, err = onnxproto.Parse(data); err != nil {
 			return nil, fmt.Errorf("%s: untie initializers: %w", path, err)
+		}
+		if g, err = trainingGraph(f); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	m.file = f
@@ -142,7 +158,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	}
 	m.chunk = opts.LogitChunk
 	err = exceptions.TryCatch[error](func() {
-		om, perr := parser.Parse(data)
+		om, perr := parser.Parse(g.Data)
 		if perr != nil {
 			panic(perr)
 		}
@@ -177,10 +193,7 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		return nil, fmt.Errorf("%s: no float32 weights to train", path)
 	}
 	if !opts.FullLogits {
-		prod := f.Producers()
-		if n := prod[m.logits]; n != nil && n.Op == "MatMul" && len(n.Inputs) == 2 {
-			m.head = &headNode{hidden: n.Inputs[0], weight: n.Inputs[1]}
-		}
+		m.head = findHead(g, m.logits)
 	}
 	if err := m.dryRun(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -356,12 +369,13 @@ func (m *Model) callGraph(ctx *mlctx.Scope, in []*graph.Node, outputs ...string)
 // position), tgt [N, 1]; the result is [N].
 func (m *Model) responseLogps(ctx *mlctx.Scope, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
 	if m.head != nil {
-		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
+		out := m.callGraph(ctx, in, m.head.values()...)
 		h, w := out[0], out[1]
 		if h.Rank() != 3 || w.Rank() != 2 {
 			exceptions.Panicf("logits MatMul inputs are %s and %s, want [batch, sequence, hidden] and [hidden, vocab]", h.Shape(), w.Shape())
 		}
-		return chunkedLogps(graph.Gather(h, sel), w, tgt, m.chunkRows(w.Shape().Dim(1)))
+		tail := func(x *graph.Node) *graph.Node { return m.head.applyTail(x, out[2:]) }
+		return chunkedLogps(graph.Gather(h, sel), w, tgt, m.chunkRows(w.Shape().Dim(1)), tail)
 	}
 	full := m.callGraph(ctx, in, m.logits)[0] // [R, T, V]
 	return logSoftmaxAt(graph.Gather(full, sel), graph.Gather(full, graph.Concatenate([]*graph.Node{sel, tgt}, -1)))

@@ -25,6 +25,15 @@ func IntAttr(name string, v int64) Attr {
 	return Attr(AppendVarint(AppendVarint(AppendString(nil, 1, name), 3, uint64(v)), 20, 2))
 }
 
+// IntsAttr is an integer-list attribute.
+func IntsAttr(name string, vs ...int64) Attr {
+	b := AppendString(nil, 1, name)
+	for _, v := range vs {
+		b = AppendVarint(b, 8, uint64(v))
+	}
+	return Attr(AppendVarint(b, 20, 7))
+}
+
 // Node adds a node of the default domain.
 func (g *Builder) Node(op string, ins, outs []string, attrs ...Attr) {
 	g.nodes = append(g.nodes, EncodeNode(op, "", ins, outs, attrs...))

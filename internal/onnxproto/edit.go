@@ -11,12 +11,14 @@ import (
 	"github.com/dpokit/dpokit/internal/fsutil"
 )
 
-// Edit describes a rewrite of the main graph: nodes dropped or replaced and
-// initializers replaced (by index into Graph.Nodes and Graph.Inits, with
-// encoded NodeProto and TensorProto bodies), and TensorProtos appended.
+// Edit describes a rewrite of the main graph: nodes dropped, replaced or
+// spliced (replaced by a run of nodes) and initializers replaced (by index
+// into Graph.Nodes and Graph.Inits, with encoded NodeProto and TensorProto
+// bodies), and TensorProtos appended.
 type Edit struct {
 	DropNodes    map[int]bool
 	ReplaceNodes map[int][]byte
+	SpliceNodes  map[int][][]byte
 	ReplaceInits map[int][]byte
 	AddInits     [][]byte
 }
@@ -43,6 +45,12 @@ func (m *Model) Rewrite(e Edit) ([]byte, error) {
 				}
 				if b, ok := e.ReplaceNodes[i]; ok {
 					newGraph = AppendMessage(newGraph, 1, b)
+					return nil
+				}
+				if bs, ok := e.SpliceNodes[i]; ok {
+					for _, b := range bs {
+						newGraph = AppendMessage(newGraph, 1, b)
+					}
 					return nil
 				}
 			}

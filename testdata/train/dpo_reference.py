@@ -188,22 +188,50 @@ def lr_lambda(k, warmup, total):
     return max(0.0, (total - k) / max(1, total - warmup))
 
 
-def run_case(case):
-    name, family, loss_type, beta, eps, opt_name, lr, wd, warmup, max_norm = case
-    torch.manual_seed(0)
-    policy, cfg = load_model(family, f"{family}-policy")
-    ref, _ = load_model(family, f"{family}-ref")
-    pairs = make_pairs(cfg, seed=11 if family == "gpt2" else 12)
+def reference_logps(ref, cfg, pairs, logps_fn=None):
+    """Adds each pair's reference log-probs (ref_chosen_logp, ref_rejected_logp)."""
+    logps_fn = logps_fn or response_logps
     with torch.no_grad():
         for p in pairs:
-            (c, r), _ = response_logps(ref, cfg, [p])
+            (c, r), _ = logps_fn(ref, cfg, [p])
             p["ref_chosen_logp"], p["ref_rejected_logp"] = float(c), float(r)
+
+
+def run_config(loss_type, beta, eps, opt_name, lr, wd, warmup, max_norm):
+    """The "config" object of a reference JSON."""
+    return {"loss": loss_type, "beta": beta, "label_smoothing": eps, "optimizer": opt_name, "lr": lr,
+            "weight_decay": wd, "warmup_steps": warmup, "max_grad_norm": max_norm, "steps": STEPS,
+            "batch_size": BATCH, "grad_accum": ACCUM, "schedule": "linear"}
+
+
+def optimizer(policy, opt_name, lr, wd, warmup):
+    """The policy's parameters, optimizer and linear warmup/decay schedule."""
     params = [p for p in policy.parameters()]
     if opt_name == "adamw":
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=wd)
     else:
         opt = torch.optim.RMSprop(params, lr=lr, weight_decay=wd)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_lambda(k, warmup, STEPS))
+    return params, opt, sched
+
+
+def dpo_run(name, policy, cfg, pairs, loss_type, beta, eps, opt_name, lr, wd, warmup, max_norm, logps_fn=None):
+    """STEPS optimizer steps of DPO on policy (in place); returns the logged metrics per step.
+    logps_fn(model, cfg, batch) -> (summed response log-probs, response lengths), rows chosen
+    then rejected (default response_logps)."""
+    params, opt, sched = optimizer(policy, opt_name, lr, wd, warmup)
+    case = (name, None, loss_type, beta, eps, opt_name, lr, wd, warmup, max_norm)
+    return train_steps(case, policy, cfg, pairs, params, opt, sched, logps_fn)
+
+
+def run_case(case):
+    name, family = case[0], case[1]
+    torch.manual_seed(0)
+    policy, cfg = load_model(family, f"{family}-policy")
+    ref, _ = load_model(family, f"{family}-ref")
+    pairs = make_pairs(cfg, seed=11 if family == "gpt2" else 12)
+    reference_logps(ref, cfg, pairs)
+    params, opt, sched = optimizer(policy, case[5], case[6], case[7], case[8])
     with Bf16Matmuls() if name.endswith("_bf16") else contextlib.nullcontext():
         steps = train_steps(case, policy, cfg, pairs, params, opt, sched)
     out = {
@@ -211,9 +239,7 @@ def run_case(case):
         "torch_version": torch.__version__,
         "policy": f"{family}-policy",
         "ref": f"{family}-ref",
-        "config": {"loss": loss_type, "beta": beta, "label_smoothing": eps, "optimizer": opt_name, "lr": lr,
-                   "weight_decay": wd, "warmup_steps": warmup, "max_grad_norm": max_norm, "steps": STEPS,
-                   "batch_size": BATCH, "grad_accum": ACCUM, "schedule": "linear"},
+        "config": run_config(*case[2:]),
         "pairs": pairs,
         "steps": steps,
     }
@@ -224,8 +250,11 @@ def run_case(case):
         f.write("\n")
 
 
-def train_steps(case, policy, cfg, pairs, params, opt, sched):
-    """STEPS optimizer steps of the policy; the logged metrics of each."""
+def train_steps(case, policy, cfg, pairs, params, opt, sched, logps_fn=None):
+    """STEPS optimizer steps of the policy; the logged metrics of each.
+    logps_fn(model, cfg, batch) -> (summed response log-probs, response lengths), rows chosen
+    then rejected (default response_logps)."""
+    logps_fn = logps_fn or response_logps
     name, loss_type, beta, eps, max_norm = case[0], case[2], case[3], case[4], case[9]
     steps = []
     cursor = 0
@@ -237,7 +266,7 @@ def train_steps(case, policy, cfg, pairs, params, opt, sched):
         for j in range(ACCUM):
             batch = [pairs[(cursor + i) % PAIRS] for i in range(BATCH)]
             cursor += BATCH
-            logps, lengths = response_logps(policy, cfg, batch)
+            logps, lengths = logps_fn(policy, cfg, batch)
             refs = torch.tensor([p["ref_chosen_logp"] for p in batch] + [p["ref_rejected_logp"] for p in batch])
             if loss_type == "ipo":
                 logps = logps / lengths
