@@ -69,8 +69,8 @@ func termWhen(t *testing.T, args []string, ready func(stderr string, since time.
 		}
 		close(done)
 	}()
+	<-done // every read from the pipe before Wait, which closes it
 	err = cmd.Wait()
-	<-done
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatal(err)
