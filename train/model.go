@@ -320,7 +320,14 @@ func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...strin
 // each slot n, log softmax(logits[sel[n]])[tgt[n]]. sel is [N, 2] (row,
 // position), tgt [N, 1]; the result is [N].
 func (m *Model) responseLogps(ctx *mlctx.Context, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
-	var logits, target *graph.Node
+	lp, _ := m.responseLogits(ctx, in, sel, tgt)
+	return lp
+}
+
+// responseLogits is responseLogps that also returns the selected slots'
+// logits, [N, vocab].
+func (m *Model) responseLogits(ctx *mlctx.Context, in []*graph.Node, sel, tgt *graph.Node) (lp, logits *graph.Node) {
+	var target *graph.Node
 	if m.head != nil {
 		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
 		h, w := out[0], out[1]
@@ -338,7 +345,7 @@ func (m *Model) responseLogps(ctx *mlctx.Context, in []*graph.Node, sel, tgt *gr
 	}
 	mx := graph.StopGradient(graph.ReduceAndKeep(logits, graph.ReduceMax, -1))
 	lse := graph.Add(graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(logits, mx)), -1)), graph.Squeeze(mx, -1))
-	return graph.Sub(target, lse)
+	return graph.Sub(target, lse), logits
 }
 
 // rowSums adds up slot values per row: seg is [R, N], x [N]; the result is [R].

@@ -11,9 +11,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"reflect"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
@@ -63,20 +61,12 @@ type Record struct {
 func (r Record) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `{"split":%q,"step":%d,"epoch":%s`, r.Split, r.Step, strconv.FormatFloat(r.Epoch, 'g', -1, 64))
-	v := reflect.ValueOf(r.Metrics)
-	for i := range v.NumField() {
-		key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-		if r.Split == "eval" {
-			if key == "grad_norm" || key == "learning_rate" {
-				continue
-			}
-			key = "eval_" + key
-		}
-		val, err := json.Marshal(v.Field(i).Interface())
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&b, ",%q:%s", key, val)
+	prefix := ""
+	if r.Split == "eval" {
+		prefix = "eval_"
+	}
+	if err := appendFields(&b, prefix, r.Metrics.fields(r.Split != "eval")); err != nil {
+		return nil, err
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil

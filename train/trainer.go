@@ -14,7 +14,14 @@ import (
 
 // Metrics are what TRL logs for a step (or an evaluation), averaged over
 // its micro-batches, each micro-batch's figure a mean over its pairs.
+// Values holds every figure of the objective by TRL's name (loss,
+// rewards/*, logps/*, logits/*, entropy, mean_token_accuracy, and the
+// objective's own: kl, nll_loss, log_odds_ratio, …) in the order of
+// Names; the named fields repeat the common ones.
 type Metrics struct {
+	Names  []string           `json:"-"`
+	Values map[string]float64 `json:"-"`
+
 	Loss              float64 `json:"loss"`
 	RewardsChosen     float64 `json:"rewards/chosen"`
 	RewardsRejected   float64 `json:"rewards/rejected"`
@@ -54,6 +61,9 @@ type Trainer struct {
 	eval   *mlctx.Exec
 	apply  *mlctx.Exec
 	logps  *mlctx.Exec // lazily: per-sequence log-probs
+
+	metricNames []string // of the stats the step graphs return, set when they are built
+	ref         *reference
 }
 
 // maxShapes bounds the compiled graphs kept per function: the (T, N)
@@ -95,6 +105,11 @@ func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.SyncRefEvery > 0 {
+		if t.ref, err = newReference(m, cfg.RefMixupAlpha); err != nil {
+			return nil, err
+		}
+	}
 	if t.micro, err = mlctx.NewExec(m.backend, m.ctx, t.microGraph); err != nil {
 		return nil, err
 	}
@@ -115,8 +130,9 @@ func (t *Trainer) Config() Config { return t.cfg }
 // StepsDone returns the number of optimizer steps applied.
 func (t *Trainer) StepsDone() int { return t.step }
 
-// batchInputs are the graph inputs after the model's: sel, tgt, seg, ref, pairs.
-const numBatchInputs = 5
+// batchInputs are the graph inputs after the model's: sel, tgt, seg, ref,
+// pairs, tail, labels.
+const numBatchInputs = 7
 
 func (t *Trainer) batchArgs(p *packed) []any {
 	args := t.m.feed(p.seqInputs)
@@ -126,15 +142,20 @@ func (t *Trainer) batchArgs(p *packed) []any {
 		tensors.FromFlatDataAndDimensions(p.seg, p.R, p.N),
 		tensors.FromFlatDataAndDimensions(p.ref, p.R),
 		tensors.FromFlatDataAndDimensions(p.pairs, p.P),
+		tensors.FromFlatDataAndDimensions(p.tail, p.N),
+		tensors.FromFlatDataAndDimensions(p.labels, p.P),
 	)
 }
 
-// forward builds the objective of one micro-batch.
+// forward builds the objective of one micro-batch: its loss and its
+// metrics ([2, K]: values and weights, named by t.metricNames).
 func (t *Trainer) forward(ctx *mlctx.Context, in []*graph.Node) (loss, stats *graph.Node) {
-	k := len(in) - numBatchInputs
-	sel, tgt, seg, ref, pairs := in[k], in[k+1], in[k+2], in[k+3], in[k+4]
-	lp := t.m.responseLogps(ctx, in[:k], sel, tgt)
-	return objective(t.cfg, rowSums(seg, lp), graph.ReduceSum(seg, -1), ref, pairs)
+	loss, ms := buildObjective(t.cfg, t.batchValues(ctx, in))
+	t.metricNames = t.metricNames[:0]
+	for _, m := range ms {
+		t.metricNames = append(t.metricNames, m.name)
+	}
+	return loss, stackMetrics(ms)
 }
 
 // microGraph adds the gradient of loss/GradAccum to the accumulators and
@@ -225,7 +246,7 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 	if len(micro) == 0 {
 		return ms, fmt.Errorf("step %d: no micro-batches", t.step+1)
 	}
-	sum := make([]float64, numStats)
+	var agg metricSums
 	for _, exs := range micro {
 		p, err := t.pack(exs)
 		if err != nil {
@@ -239,13 +260,11 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 		if err != nil {
 			return ms, err
 		}
-		if l := float64(st[statLoss]); math.IsNaN(l) || math.IsInf(l, 0) {
+		if l := float64(st[0]); math.IsNaN(l) || math.IsInf(l, 0) {
 			t.clearGrads()
 			return ms, &NonFiniteError{Step: t.step + 1, What: "loss", Value: l}
 		}
-		for i := range sum {
-			sum[i] += float64(st[i])
-		}
+		agg.add(st, 1)
 		ms.Pairs += p.n
 		ms.Tokens += p.tokens
 	}
@@ -267,7 +286,10 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 		return ms, &NonFiniteError{Step: t.step + 1, What: "gradient norm", Value: norm}
 	}
 	t.step++
-	fillMetrics(&ms, sum, len(micro))
+	if err := t.afterStep(); err != nil {
+		return ms, err
+	}
+	agg.fill(&ms, t.metricNames)
 	ms.GradNorm = norm
 	ms.LearningRate = lr
 	ms.Seconds = time.Since(start).Seconds()
@@ -284,17 +306,6 @@ func (t *Trainer) clearGrads() {
 	}
 }
 
-func fillMetrics(ms *Metrics, sum []float64, n int) {
-	f := float64(n)
-	ms.Loss = sum[statLoss] / f
-	ms.RewardsChosen = sum[statRewardChosen] / f
-	ms.RewardsRejected = sum[statRewardRejected] / f
-	ms.RewardsAccuracies = sum[statAccuracy] / f
-	ms.RewardsMargins = sum[statMargin] / f
-	ms.LogpsChosen = sum[statLogpChosen] / f
-	ms.LogpsRejected = sum[statLogpRejected] / f
-}
-
 // Evaluate computes the metrics of exs without changing anything, in
 // micro-batches of BatchSize pairs; each pair counts equally.
 func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
@@ -303,7 +314,7 @@ func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
 	if len(exs) == 0 {
 		return ms, fmt.Errorf("evaluate: no pairs")
 	}
-	sum := make([]float64, numStats)
+	var agg metricSums
 	for lo := 0; lo < len(exs); lo += t.cfg.BatchSize {
 		batch := exs[lo:min(lo+t.cfg.BatchSize, len(exs))]
 		p, err := t.pack(batch)
@@ -318,13 +329,11 @@ func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
 		if err != nil {
 			return ms, err
 		}
-		for i := range sum {
-			sum[i] += float64(st[i]) * float64(p.n)
-		}
+		agg.add(st, float64(p.n))
 		ms.Pairs += p.n
 		ms.Tokens += p.tokens
 	}
-	fillMetrics(&ms, sum, ms.Pairs)
+	agg.fill(&ms, t.metricNames)
 	ms.Seconds = time.Since(start).Seconds()
 	if ms.Seconds > 0 {
 		ms.TokensPerSecond = float64(ms.Tokens) / ms.Seconds
