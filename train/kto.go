@@ -48,3 +48,19 @@ func ktoObjective(cfg Config, v *batchValues) (*graph.Node, []metric) {
 	}
 	return loss, ms
 }
+
+// MismatchedCompletions returns, for each of n examples in order, the
+// example whose completion is its mismatched one for KTO's KL estimate:
+// the previous example of its group of size group (the first of a group
+// takes the last), TRL's pairing.
+func MismatchedCompletions(n, group int) []int {
+	src := make([]int, n)
+	for lo := 0; lo < n; lo += group {
+		hi := min(lo+group, n)
+		for i := lo; i < hi; i++ {
+			src[i] = i - 1
+		}
+		src[lo] = hi - 1
+	}
+	return src
+}

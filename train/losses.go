@@ -213,3 +213,8 @@ func sortReal(x, pairs *graph.Node) *graph.Node {
 	perm := graph.ConvertDType(graph.Equal(i, graph.BroadcastToDims(graph.Reshape(rank, 1, P), P, P)), x.DType())
 	return graph.DotGeneral(perm, []int{1}, nil, x, []int{0}, nil)
 }
+
+// LDWeighted is LD-DPO's log-prob of a response from its full sum and the
+// sum over its first min(|y_w|, |y_l|) tokens: shared + α·(full − shared).
+// Reference log-probs are weighted the same way as the policy's.
+func LDWeighted(full, shared, alpha float64) float64 { return shared + alpha*(full-shared) }

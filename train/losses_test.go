@@ -108,3 +108,10 @@ func TestCheckObjectives(t *testing.T) {
 		t.Errorf("simpo defaults: %+v, %v", cfg.Objectives, err)
 	}
 }
+
+// TestMismatchedCompletions: TRL's KL pairing, within groups of the batch size.
+func TestMismatchedCompletions(t *testing.T) {
+	if got, want := MismatchedCompletions(7, 3), []int{2, 0, 1, 5, 3, 4, 6}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

@@ -109,7 +109,7 @@ func (cfg Config) NeedsReference() bool {
 	case KTO:
 		return !cfg.ReferenceFree
 	}
-	return !cfg.ReferenceFree && cfg.Loss.NeedsReference()
+	return !cfg.ReferenceFree && (cfg.Loss == "" || cfg.Loss.NeedsReference())
 }
 
 // checkObjectives fills the defaults of the objective settings and checks
@@ -157,6 +157,8 @@ func checkObjectives(cfg *Config) error {
 		return errors.New("desirable and undesirable weights, discopop_tau and the reward centering coefficient must not be negative")
 	case cfg.CPOAlpha != nil && (*cfg.CPOAlpha < 0 || math.IsInf(*cfg.CPOAlpha, 0)):
 		return errors.New("cpo_alpha must not be negative")
+	case cfg.Objective == KTO && cfg.BatchSize == 1:
+		return errors.New("KTO needs micro-batches of at least 2 examples: its KL term pairs each prompt with another example's completion")
 	case cfg.CenterRewardsCoef > 0 && cfg.Objective != Reward:
 		return errors.New("the reward centering coefficient applies to the reward objective")
 	}

@@ -40,6 +40,9 @@ type RunOptions struct {
 	// checkpoint is only resumed by a run with the same one. The
 	// hyperparameters are added to it by Run.
 	Fingerprint string
+	// RefWeights is the ONNX file whose weights start TR-DPO's moving
+	// reference (Config.SyncRefEvery); "" for the starting policy.
+	RefWeights string
 	// Log receives each step's and evaluation's record (see Record).
 	Log func(Record) error
 	// Progress receives a human-readable line per step; nil for none.
@@ -125,6 +128,11 @@ func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.SyncRefEvery > 0 && o.RefWeights != "" {
+		if err := tr.LoadReferenceWeights(o.RefWeights); err != nil {
+			return nil, err
+		}
 	}
 	res := &Result{Config: cfg}
 	if o.Resume {
