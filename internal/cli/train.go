@@ -38,9 +38,23 @@ func trainCommand() *cli.Command {
 			&cli.BoolFlag{Name: "skip-invalid", Usage: "skip bad records (each reported) instead of stopping"},
 			&cli.StringFlag{Name: "eval-data", Usage: "preference pairs to evaluate on"},
 			&cli.IntFlag{Name: "eval-every", Usage: "evaluate every N steps (0: at the end only)"},
-			&cli.StringFlag{Name: "loss", Value: "sigmoid", Usage: "sigmoid (DPO), ipo, hinge, robust or sft"},
-			&cli.Float64Flag{Name: "beta", Value: 0.1, Usage: "β of DPO"},
-			&cli.Float64Flag{Name: "label-smoothing", Usage: "ε: sigmoid with ε > 0 is conservative DPO (cDPO); robust uses it too"},
+			&cli.StringFlag{Name: "objective", Value: "dpo", Usage: "dpo, kto (unpaired {prompt, completion, label} data), orpo, cpo, simpo or reward"},
+			&cli.StringFlag{Name: "loss", Usage: "dpo: one or several comma-separated of sigmoid (default), hinge, ipo, exo_pair, nca_pair, robust, bco_pair, sppo_hard, aot, aot_unpaired, apo_zero, apo_down, discopop, sft, sigmoid_norm; cpo: sigmoid, hinge, ipo or simpo"},
+			&cli.StringFlag{Name: "loss-weights", Usage: "comma-separated weights of the --loss terms (default 1 each), e.g. 0.8,0.2,1.0 for MPO"},
+			&cli.Float64Flag{Name: "beta", Value: 0.1, Usage: "β of DPO (ORPO's λ, the reward scale of KTO, CPO and SimPO)"},
+			&cli.Float64Flag{Name: "label-smoothing", Usage: "ε: sigmoid with ε > 0 is conservative DPO (cDPO); robust, exo_pair, aot, aot_unpaired and cpo use it too"},
+			&cli.StringFlag{Name: "f-divergence", Value: "reverse_kl", Usage: "f-DPO regulariser: reverse_kl, forward_kl, js_divergence or alpha_divergence"},
+			&cli.Float64Flag{Name: "f-alpha-coef", Value: 0.5, Usage: "α of --f-divergence alpha_divergence"},
+			&cli.Float64Flag{Name: "ld-alpha", Usage: "LD-DPO: weight in [0, 1] of the response tokens past the shorter response's length (unset: off)"},
+			&cli.BoolFlag{Name: "use-weighting", Usage: "WPO: weight each pair by the policy's length-normalised sequence probabilities"},
+			&cli.Float64Flag{Name: "discopop-tau", Value: 0.05, Usage: "τ of the discopop loss"},
+			&cli.BoolFlag{Name: "reference-free", Usage: "take the reference log-probs as 0 (no reference model)"},
+			&cli.IntFlag{Name: "sync-ref-every", Usage: "TR-DPO: every N steps the reference becomes α·policy + (1−α)·reference (it is kept in memory; 0: off)"},
+			&cli.Float64Flag{Name: "ref-mixup-alpha", Value: 0.6, Usage: "α of --sync-ref-every"},
+			&cli.Float64Flag{Name: "desirable-weight", Value: 1, Usage: "kto: weight of the desirable examples' losses"},
+			&cli.Float64Flag{Name: "undesirable-weight", Value: 1, Usage: "kto: weight of the undesirable examples' losses"},
+			&cli.Float64Flag{Name: "simpo-gamma", Value: 0.5, Usage: "simpo: target reward margin γ"},
+			&cli.Float64Flag{Name: "cpo-alpha", Usage: "cpo and simpo: weight of the chosen responses' NLL (default 1 for cpo, 0 for simpo)"},
 			&cli.StringFlag{Name: "optimizer", Value: "adamw", Usage: "adamw or rmsprop (PyTorch's)"},
 			&cli.Float64Flag{Name: "lr", Value: 1e-6, Usage: "peak learning rate"},
 			&cli.Float64Flag{Name: "weight-decay", Usage: "AdamW decoupled weight decay (RMSprop: L2)"},
@@ -107,6 +121,11 @@ func runTrain(c *cli.Context) error {
 		Schedule: c.String("lr-schedule"), WarmupSteps: c.Int("warmup-steps"),
 		BatchSize: c.Int("batch-size"), GradAccum: c.Int("grad-accum"), MaxGradNorm: c.Float64("max-grad-norm"),
 	}
+	objectives, err := objectiveFlags(c)
+	if err != nil {
+		return err
+	}
+	cfg.Objectives = objectives
 	if err := train.CheckConfig(cfg); err != nil {
 		return &UsageError{Err: err}
 	}
@@ -213,6 +232,7 @@ func (j *trainJob) run(ctx context.Context) error {
 		fp["eval"] = evalID
 	}
 	j.Run.Train = trainEx
+	j.noteReference(refDir)
 	fpb, _ := json.Marshal(fp)
 	j.Run.Fingerprint = string(fpb)
 	j.Run.CheckpointDir = j.CheckpointDir
@@ -226,8 +246,8 @@ func (j *trainJob) run(ctx context.Context) error {
 	enc := json.NewEncoder(logw)
 	j.Run.Log = func(r train.Record) error { return enc.Encode(r) }
 
-	fmt.Fprintf(j.Stderr, "training %s (%d parameters, GoMLX backend %s) on %d pairs, loss %s, β %g\n",
-		onnxPath, model.Parameters(), model.Backend(), len(trainEx), j.Run.Loss, j.Run.Beta)
+	fmt.Fprintf(j.Stderr, "training %s (%d parameters, GoMLX backend %s) on %d examples, %s, β %g\n",
+		onnxPath, model.Parameters(), model.Backend(), len(trainEx), describeObjective(j.Run.Config), j.Run.Beta)
 	res, err := train.Run(ctx, model, j.Run)
 	if err != nil {
 		if errors.Is(err, context.Canceled) && res != nil && res.Checkpoint != "" {
@@ -305,12 +325,9 @@ func (j *trainJob) openLog() (io.Writer, func(), error) {
 // log-probs (from the cache, or computed with ONNX Runtime and cached).
 func (j *trainJob) examples(ctx context.Context, path string, tok *tokenize.Tokenizer, tz score.Tokenization, refDir *models.Dir) ([]train.Example, dataIdentity, error) {
 	id := dataIdentity{Path: abs(path)}
-	pairs, skipped, err := dataset.ReadPairs(path, j.DataOpts)
+	pairs, labels, err := j.readRecords(path)
 	if err != nil {
 		return nil, id, err
-	}
-	for _, s := range skipped {
-		fmt.Fprintf(j.Stderr, "skipped %s line %d (id %s): %s\n", path, s.Line, s.ID, s.Reason)
 	}
 	var enc []score.Encoded
 	for i, p := range pairs {
@@ -334,19 +351,28 @@ func (j *trainJob) examples(ctx context.Context, path string, tok *tokenize.Toke
 	if id.SHA256, _, err = dataset.Identity(path); err != nil {
 		return nil, id, err
 	}
+	if labels != nil {
+		mismatchCompletions(enc, j.Run.BatchSize, tz)
+	}
 	exs := make([]train.Example, len(enc))
 	for i, e := range enc {
 		exs[i] = train.Example{Index: e.Index, ID: e.ID, Prompt: e.Prompt, Chosen: e.Chosen, Rejected: e.Rejected}
+		if labels != nil {
+			exs[i].Desirable = labels[e.Index]
+		}
 	}
-	if !j.Run.Loss.NeedsReference() && j.RefDir == "" {
-		return exs, id, nil // SFT without a reference: rewards are β·log π
+	if !j.needsRefs() {
+		return exs, id, nil // no reference (SFT alone, reference-free objectives) or one computed in the step (TR-DPO)
 	}
-	recs, err := j.refLogps(ctx, refDir, id, enc, tz)
+	recs, err := j.refLogps(ctx, refDir, id, enc, tz, "")
 	if err != nil {
 		return nil, id, err
 	}
 	for i, r := range recs {
 		exs[i].RefChosen, exs[i].RefRejected = r.Chosen, r.Rejected
+	}
+	if j.Run.LDAlpha != nil {
+		return exs, id, j.ldReferences(ctx, refDir, id, enc, tz, exs)
 	}
 	return exs, id, nil
 }
@@ -354,8 +380,9 @@ func (j *trainJob) examples(ctx context.Context, path string, tok *tokenize.Toke
 // refLogps returns the reference log-probs of the encoded pairs, in their
 // order: read from the cache when it matches, otherwise computed by the
 // score code path on ONNX Runtime and cached.
-func (j *trainJob) refLogps(ctx context.Context, refDir *models.Dir, data dataIdentity, enc []score.Encoded, tz score.Tokenization) ([]train.RefRecord, error) {
-	settings, _ := json.Marshal(map[string]any{"tokenization": tz, "format": j.DataOpts.Format, "skip_invalid": j.DataOpts.SkipInvalid})
+func (j *trainJob) refLogps(ctx context.Context, refDir *models.Dir, data dataIdentity, enc []score.Encoded, tz score.Tokenization, variant string) ([]train.RefRecord, error) {
+	settings, _ := json.Marshal(map[string]any{"tokenization": tz, "format": j.DataOpts.Format, "skip_invalid": j.DataOpts.SkipInvalid,
+		"variant": variant, "objective": j.Run.Objective, "kl_group": j.klGroup()})
 	h := train.RefHeader{RefSHA256: fileSHA(refDir.ONNX), DataSHA256: data.SHA256, Tokenization: settings, Pairs: len(enc)}
 	path := j.RefCache
 	if path == "" || path[len(path)-1] == filepath.Separator {
