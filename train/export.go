@@ -165,20 +165,17 @@ func (m *Model) weightsONNX(dir string) ([]byte, int, error) {
 			f.Close()
 		}
 	}()
-	for _, p := range m.params {
+	weights, trained, err := m.exportedWeights()
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, p := range weights {
 		i, ok := index[p.name]
 		if !ok {
 			return nil, 0, fmt.Errorf("initializer %q not found in %s", p.name, m.Path)
 		}
 		t := &m.file.inits[i]
-		val, err := p.v.Value()
-		if err != nil {
-			return nil, 0, err
-		}
-		raw, err := float32Bytes(val)
-		if err != nil {
-			return nil, 0, fmt.Errorf("initializer %q: %w", p.name, err)
-		}
+		raw := floatsBytes(p.v)
 		if int64(len(raw)) != t.elems()*4 {
 			return nil, 0, fmt.Errorf("initializer %q: %d bytes of weights for %d elements", p.name, len(raw), t.elems())
 		}
@@ -202,7 +199,7 @@ func (m *Model) weightsONNX(dir string) ([]byte, int, error) {
 			return nil, 0, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return m.file.rewrite(e), len(m.params), nil
+	return m.file.rewrite(e), trained, nil
 }
 
 func float32Bytes(t *tensors.Tensor) ([]byte, error) {
@@ -210,11 +207,15 @@ func float32Bytes(t *tensors.Tensor) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return floatsBytes(v), nil
+}
+
+func floatsBytes(v []float32) []byte {
 	out := make([]byte, 4*len(v))
 	for i, x := range v {
 		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(x))
 	}
-	return out, nil
+	return out
 }
 
 func copyFile(src, dst string) error {

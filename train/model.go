@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -27,6 +28,9 @@ type LoadOptions struct {
 	// FullLogits computes the logits of every position, as the ONNX graph
 	// does, instead of only those that predict response tokens.
 	FullLogits bool
+	// LoRA, when set, trains low-rank adapters on the target weights
+	// instead of all weights.
+	LoRA *LoRA
 }
 
 // Model is a causal LM imported from ONNX into GoMLX variables.
@@ -48,6 +52,8 @@ type Model struct {
 	vocab   int
 
 	logitsExec *mlctx.Exec
+	lora       *loraState // nil: all float32 weights are trained
+	stripped   []string   // initializers whose data m.file no longer holds (their variables do)
 }
 
 // param is one trained weight.
@@ -73,7 +79,9 @@ type modelInput struct {
 }
 
 // headNode is a logits = MatMul(hidden, weight) node at the end of the graph.
-type headNode struct{ hidden, weight string }
+// rows, when the weight is the transpose of an initializer [vocab, hidden]
+// (a tied embedding), names that initializer.
+type headNode struct{ hidden, weight, rows string }
 
 // Load imports the ONNX file at path: its float32 initializers become
 // trainable GoMLX variables. It fails, naming the nodes, when the graph uses
@@ -118,8 +126,19 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 	if m.backend, err = NewBackend(opts.Backend); err != nil {
 		return nil, err
 	}
+	graphData := data
+	if opts.LoRA != nil {
+		if graphData, m.lora, err = addLoRA(f, *opts.LoRA, m.logits); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err := m.stripImported(); err != nil { // the weights are in graphData until imported
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, data = m.file, nil
+	runtime.GC() // copies of the weights before the import makes two more (one released at once)
 	err = exceptions.TryCatch[error](func() {
-		om, perr := parser.Parse(data)
+		om, perr := parser.Parse(graphData)
 		if perr != nil {
 			panic(perr)
 		}
@@ -131,7 +150,9 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		if perr := om.VariablesToContext(m.ctx); perr != nil {
 			panic(perr)
 		}
+		releaseProtoWeights(om)
 	})
+	graphData = nil
 	if err != nil {
 		return nil, fmt.Errorf("%s: import into GoMLX: %w", path, err)
 	}
@@ -149,13 +170,26 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		}
 		m.params = append(m.params, param{name: t.name, v: v})
 	}
+	if m.lora != nil {
+		if err := m.bindLoRA(onnxCtx.GetVariable); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	if len(m.params) == 0 {
 		return nil, fmt.Errorf("%s: no float32 weights to train", path)
+	}
+	if err := m.checkStripped(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if !opts.FullLogits {
 		prod := f.producers()
 		if n := prod[m.logits]; n != nil && n.op == "MatMul" && len(n.inputs) == 2 {
 			m.head = &headNode{hidden: n.inputs[0], weight: n.inputs[1]}
+			if t := prod[n.inputs[1]]; t != nil && t.op == "Transpose" && len(t.inputs) == 1 && swapsAxes(f, t) {
+				if init, ok := f.initializer(t.inputs[0]); ok && len(init.dims) == 2 {
+					m.head.rows = init.name
+				}
+			}
 		}
 	}
 	if err := m.dryRun(); err != nil {
@@ -196,6 +230,9 @@ func NewBackend(config string) (b backends.Backend, err error) {
 func (m *Model) findInputs() error {
 	names, shs := m.om.Inputs()
 	for i, name := range names {
+		if strings.HasPrefix(name, loraPrefix) {
+			continue // LoRA dropout masks, made in the graph (loraFeeds)
+		}
 		in := modelInput{name: name, shape: shs[i]}
 		dyn := 0
 		for _, d := range in.shape.Dimensions {
@@ -310,9 +347,14 @@ func intTensor(dt dtypes.DType, v []int64, r, t int) *tensors.Tensor {
 // len(m.inputs) nodes of in) and returns the requested values.
 func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...string) []*graph.Node {
 	feeds := make(map[string]*graph.Node, len(m.inputs))
+	var ids *graph.Node
 	for i, mi := range m.inputs {
 		feeds[mi.name] = in[i]
+		if mi.kind == inputIDs {
+			ids = in[i]
+		}
 	}
+	m.loraFeeds(ctx, feeds, ids)
 	return m.om.CallGraph(ctx, in[0].Graph(), feeds, outputs...)
 }
 
@@ -320,32 +362,7 @@ func (m *Model) callGraph(ctx *mlctx.Context, in []*graph.Node, outputs ...strin
 // each slot n, log softmax(logits[sel[n]])[tgt[n]]. sel is [N, 2] (row,
 // position), tgt [N, 1]; the result is [N].
 func (m *Model) responseLogps(ctx *mlctx.Context, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
-	lp, _ := m.responseLogits(ctx, in, sel, tgt)
-	return lp
-}
-
-// responseLogits is responseLogps that also returns the selected slots'
-// logits, [N, vocab].
-func (m *Model) responseLogits(ctx *mlctx.Context, in []*graph.Node, sel, tgt *graph.Node) (lp, logits *graph.Node) {
-	var target *graph.Node
-	if m.head != nil {
-		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
-		h, w := out[0], out[1]
-		if h.Rank() != 3 || w.Rank() != 2 {
-			exceptions.Panicf("logits MatMul inputs are %s and %s, want [batch, sequence, hidden] and [hidden, vocab]", h.Shape(), w.Shape())
-		}
-		hs := graph.Gather(h, sel)                                     // [N, H]
-		logits = graph.DotGeneral(hs, []int{1}, nil, w, []int{0}, nil) // [N, V]
-		wy := graph.Gather(graph.TransposeAllAxes(w, 1, 0), tgt)       // [N, H]
-		target = graph.ReduceSum(graph.Mul(hs, wy), -1)
-	} else {
-		full := m.callGraph(ctx, in, m.logits)[0] // [R, T, V]
-		logits = graph.Gather(full, sel)
-		target = graph.Gather(full, graph.Concatenate([]*graph.Node{sel, tgt}, -1))
-	}
-	mx := graph.StopGradient(graph.ReduceAndKeep(logits, graph.ReduceMax, -1))
-	lse := graph.Add(graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(logits, mx)), -1)), graph.Squeeze(mx, -1))
-	return graph.Sub(target, lse), logits
+	return m.responseHead(ctx, in, sel, tgt, false).lp
 }
 
 // rowSums adds up slot values per row: seg is [R, N], x [N]; the result is [R].

@@ -340,6 +340,7 @@ type edit struct {
 	replaceNodes map[int][]byte // index into nodes -> encoded NodeProto
 	replaceInits map[int][]byte // index into inits -> encoded TensorProto
 	addInits     [][]byte       // encoded TensorProtos
+	appendGraph  []byte         // encoded GraphProto fields appended at its end (nodes, inputs)
 }
 
 // rewrite returns a copy of the model with the edit applied. Every other
@@ -354,7 +355,11 @@ func (f *onnxFile) rewrite(e edit) []byte {
 	for i, t := range f.inits {
 		initAt[t.field.from] = i
 	}
-	newGraph := make([]byte, 0, len(g)+len(e.addInits)*64)
+	size := len(g) + len(e.appendGraph)
+	for _, b := range e.addInits {
+		size += len(b) + 16
+	}
+	newGraph := make([]byte, 0, size)
 	_ = walk(g, func(num protowire.Number, typ protowire.Type, _ []byte, _ uint64, field span) error {
 		if num == 1 && typ == protowire.BytesType {
 			if i, ok := nodeAt[field.from]; ok {
@@ -384,6 +389,7 @@ func (f *onnxFile) rewrite(e edit) []byte {
 		newGraph = protowire.AppendTag(newGraph, 5, protowire.BytesType)
 		newGraph = protowire.AppendBytes(newGraph, b)
 	}
+	newGraph = append(newGraph, e.appendGraph...)
 	out := make([]byte, 0, len(f.data)-len(g)+len(newGraph)+16)
 	_ = walk(f.data, func(num protowire.Number, typ protowire.Type, _ []byte, _ uint64, field span) error {
 		if num == 7 && typ == protowire.BytesType {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
 // pytorchRun is one case written by testdata/train/dpo_reference.py.
@@ -28,6 +30,13 @@ type pytorchRun struct {
 		Desirable   bool    `json:"desirable"`
 	} `json:"examples"`
 	Steps []map[string]float64 `json:"steps"`
+	LoRA  *struct {
+		LoRA
+		Initial []struct {
+			Module string      `json:"module"`
+			A      [][]float32 `json:"lora_A"` // [r, in]
+		} `json:"initial"`
+	} `json:"lora"`
 }
 
 func readPyTorchRun(t testing.TB, name string) pytorchRun {
@@ -95,10 +104,10 @@ var referenceCases = []string{
 	"tiny_bco_pair", "tiny_sppo_hard", "tiny_aot", "tiny_aot_unpaired", "tiny_apo_zero", "tiny_apo_down",
 	"tiny_discopop", "tiny_sft", "tiny_sigmoid_norm", "tiny_rpo", "tiny_mpo", "tiny_forward_kl",
 	"tiny_js_divergence", "tiny_alpha_divergence", "tiny_ld", "tiny_wpo", "tiny_trdpo", "tiny_reference_free",
-	"tiny_kto", "tiny_orpo", "tiny_cpo", "tiny_simpo", "tiny_llama_mpo",
+	"tiny_kto", "tiny_orpo", "tiny_cpo", "tiny_simpo", "tiny_llama_mpo", "tiny_llama_lora", "tiny_llama_lora_kto",
 }
 
-var shortReferenceCases = []string{"gpt2_sigmoid", "tiny_cdpo", "tiny_mpo", "tiny_kto", "tiny_simpo"}
+var shortReferenceCases = []string{"gpt2_sigmoid", "tiny_cdpo", "tiny_mpo", "tiny_kto", "tiny_simpo", "tiny_llama_lora"}
 
 // TestMatchesPyTorch runs each reference case's steps and compares loss,
 // gradient norm, learning rate and every metric, step by step; dpokit must
@@ -129,9 +138,18 @@ func TestMatchesPyTorch(t *testing.T) {
 // runReference runs ref's steps with cfg and reports each figure outside
 // the tolerance with t.Errorf; it returns the worst relative differences.
 func runReference(t testing.TB, ref pytorchRun, cfg Config) (map[string]float64, error) {
-	m, err := Load(testdataONNX(ref.Policy), LoadOptions{})
+	var opts LoadOptions
+	if ref.LoRA != nil {
+		opts.LoRA = &ref.LoRA.LoRA
+	}
+	m, err := Load(testdataONNX(ref.Policy), opts)
 	if err != nil {
 		return nil, err
+	}
+	if ref.LoRA != nil {
+		if err := setInitialLoRA(m, ref); err != nil {
+			return nil, err
+		}
 	}
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
@@ -202,4 +220,30 @@ func fmtWorst(w map[string]float64) string {
 		}
 	}
 	return s
+}
+
+// setInitialLoRA gives the adapters PyTorch's initial A (B starts at 0 on
+// both sides); every adapter must have one.
+func setInitialLoRA(m *Model, ref pytorchRun) error {
+	st := m.lora
+	if len(ref.LoRA.Initial) != len(st.targets) {
+		return fmt.Errorf("PyTorch adapted %d modules, dpokit %d", len(ref.LoRA.Initial), len(st.targets))
+	}
+	for _, init := range ref.LoRA.Initial {
+		k := slices.IndexFunc(st.targets, func(c LoRACandidate) bool { return c.Module() == init.Module })
+		if k < 0 {
+			return fmt.Errorf("PyTorch adapted %s, dpokit did not", init.Module)
+		}
+		r, in := len(init.A), len(init.A[0])
+		at := make([]float32, in*r) // A' = Aᵀ [in, r]
+		for i := range r {
+			for j := range in {
+				at[j*r+i] = init.A[i][j]
+			}
+		}
+		if err := st.a[k].SetValue(tensors.FromFlatDataAndDimensions(at, in, r)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

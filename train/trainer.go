@@ -106,6 +106,9 @@ func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	if cfg.SyncRefEvery > 0 {
+		if m.lora != nil {
+			return nil, fmt.Errorf("TR-DPO (reference syncing) with LoRA adapters: the reference would need its own copy of the weights; train without LoRA")
+		}
 		if t.ref, err = newReference(m, cfg.RefMixupAlpha); err != nil {
 			return nil, err
 		}
@@ -161,6 +164,7 @@ func (t *Trainer) forward(ctx *mlctx.Context, in []*graph.Node) (loss, stats *gr
 // microGraph adds the gradient of loss/GradAccum to the accumulators and
 // returns the statistics.
 func (t *Trainer) microGraph(ctx *mlctx.Context, in []*graph.Node) *graph.Node {
+	ctx.SetTraining(in[0].Graph(), true) // LoRA dropout
 	loss, stats := t.forward(ctx, in)
 	g := loss.Graph()
 	nodes := make([]*graph.Node, len(t.m.params))

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 )
@@ -60,7 +59,8 @@ func (t *Trainer) batchValues(ctx *mlctx.Context, in []*graph.Node) *batchValues
 		v.scores = t.rewardScores(ctx, in[:k], seg)
 		return v
 	}
-	lp, logits := t.m.responseLogits(ctx, in[:k], sel, tgt)
+	head := t.m.responseHead(ctx, in[:k], sel, tgt, t.cfg.UseWeighting)
+	lp := head.lp
 	weigh := func(x *graph.Node) *graph.Node { return x }
 	if a := t.cfg.LDAlpha; a != nil {
 		// LD-DPO: tokens past the shorter response's length count α.
@@ -76,27 +76,11 @@ func (t *Trainer) batchValues(ctx *mlctx.Context, in []*graph.Node) *batchValues
 	if t.cfg.ReferenceFree {
 		v.ref = graph.ZerosLike(ref)
 	}
-	st := tokenStats(logits, tgt, lp)
-	v.logitMean, v.entropy, v.correct, v.wpo = rowSums(seg, st[0]), rowSums(seg, st[1]), rowSums(seg, st[2]), rowSums(seg, st[3])
-	return v
-}
-
-// tokenStats returns, per response slot [N] and without gradient, the mean
-// logit over the vocabulary, the entropy, 1 where the argmax is the target,
-// and log p(target) − log Σ_v p(v)².
-func tokenStats(logits, tgt, lp *graph.Node) [4]*graph.Node {
-	x := graph.StopGradient(logits) // [N, V]
-	lse := func(x *graph.Node) *graph.Node {
-		mx := graph.StopGradient(graph.ReduceAndKeep(x, graph.ReduceMax, -1))
-		return graph.Add(graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(x, mx)), -1)), graph.Squeeze(mx, -1))
+	v.logitMean, v.entropy, v.correct = rowSums(seg, head.logitMean), rowSums(seg, head.entropy), rowSums(seg, head.hit)
+	if head.wpo != nil {
+		v.wpo = rowSums(seg, head.wpo)
 	}
-	l1 := lse(x)
-	p := graph.Exp(graph.Sub(x, graph.ExpandAxes(l1, -1)))
-	// Σ p·(lse − x): every term ≥ 0, so the float32 sum does not cancel.
-	entropy := graph.ReduceSum(graph.Mul(p, graph.Sub(graph.ExpandAxes(l1, -1), x)), -1)
-	hit := graph.ConvertDType(graph.Equal(graph.ArgMax(x, -1, dtypes.Int32), graph.Squeeze(tgt, -1)), x.DType())
-	logSumSq := graph.Sub(lse(graph.MulScalar(x, 2)), graph.MulScalar(l1, 2))
-	return [4]*graph.Node{graph.ReduceMean(x, -1), entropy, hit, graph.Sub(graph.StopGradient(lp), logSumSq)}
+	return v
 }
 
 // tokenMetrics are TRL's per-token figures: logits/chosen and

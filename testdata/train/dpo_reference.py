@@ -146,6 +146,12 @@ CASES = [
     case("tiny_cpo", TINY, objective="cpo", cpo_alpha=1.0),
     case("tiny_simpo", TINY, objective="cpo", loss="simpo", beta=2.0, simpo_gamma=1.0, cpo_alpha=0.0),
     case("tiny_llama_mpo", "train/tiny-llama", loss="sigmoid,bco_pair,sft", loss_weights=[0.8, 0.2, 1.0]),
+    # LoRA adapters on q_proj and v_proj (the base weights frozen), DPO and KTO.
+    dict(case("tiny_llama_lora", "train/tiny-llama", learning_rate=1e-2),
+         lora={"r": 4, "lora_alpha": 8.0, "lora_dropout": 0.0, "target_modules": ["q_proj", "v_proj"]}),
+    dict(case("tiny_llama_lora_kto", "train/tiny-llama", objective="kto", loss="", learning_rate=1e-2,
+              desirable_weight=1.0, undesirable_weight=1.0),
+         lora={"r": 2, "lora_alpha": 16.0, "lora_dropout": 0.0, "target_modules": ["model.layers.1.*"]}),
 ]
 
 
@@ -444,6 +450,31 @@ def refree_batch(c, policy, cfg, batch):
     return loss, m
 
 
+def add_lora(model, lc, seed):
+    """LoRA adapters on the Linear modules that lc's targets name (a module-name suffix or a
+    glob on the weight name): module(x) + (alpha/r) (x A^T) B^T with A [r, in] uniform in
+    +-1/sqrt(in) and B [out, r] zero. Returns [(module name, A, B)] in graph order; only A
+    and B train."""
+    import fnmatch
+    for p in model.parameters():
+        p.requires_grad_(False)
+    g = torch.Generator().manual_seed(seed)
+    s = lc["lora_alpha"] / lc["r"]
+    out = []
+    for name, mod in model.named_modules():
+        if not isinstance(mod, torch.nn.Linear):
+            continue
+        if not any(fnmatch.fnmatchcase(name + ".weight", t) if any(c in t for c in "*?[") else
+                   (name == t or name.endswith("." + t)) for t in lc["target_modules"]):
+            continue
+        fan_in, fan_out = mod.in_features, mod.out_features
+        a = ((torch.rand(lc["r"], fan_in, generator=g) * 2 - 1) / math.sqrt(fan_in)).requires_grad_(True)
+        b = torch.zeros(fan_out, lc["r"], requires_grad=True)
+        mod.register_forward_hook(lambda m, inp, o, a=a, b=b: o + s * (inp[0] @ a.t()) @ b.t())
+        out.append((name, a, b))
+    return out
+
+
 def run_case(cs):
     name, c = cs["name"], cs["config"]
     B, ACCUM = c["batch_size"], c["grad_accum"]
@@ -462,6 +493,11 @@ def run_case(cs):
             p["ref_chosen_logp"], p["ref_rejected_logp"] = float(ld_sum(tc.lp, shared, ld)), float(ld_sum(tr.lp, shared, ld))
     moving_ref = ref if c.get("ref_model_sync_steps") else None
     params = list(policy.parameters())
+    adapters = None
+    if cs.get("lora"):
+        adapters = add_lora(policy, cs["lora"], seed=5)
+        params = [t for _, a, b in adapters for t in (a, b)]
+        initial = [{"module": n, "lora_A": a.detach().tolist()} for n, a, _ in adapters]
     if c["optimizer"] == "adamw":
         opt = torch.optim.AdamW(params, lr=c["learning_rate"], weight_decay=c["weight_decay"])
     else:
@@ -507,6 +543,8 @@ def run_case(cs):
         "examples": examples,
         "steps": steps,
     }
+    if adapters is not None:
+        out["lora"] = dict(cs["lora"], initial=initial)
     os.makedirs(os.path.join(HERE, "cases"), exist_ok=True)
     with open(os.path.join(HERE, "cases", name + ".json"), "w") as f:
         json.dump(out, f, indent=1)
