@@ -475,3 +475,18 @@ func (m *Model) baseWeight(name string) ([]float32, error) {
 }
 
 func (m *Model) floatDType() dtypes.DType { return dtypes.Float32 }
+
+// AllParameters returns the number of float32 weight elements of the
+// model, trained or not (with LoRA, the base weights and the adapters).
+func (m *Model) AllParameters() int64 {
+	if m.lora == nil {
+		return m.Parameters()
+	}
+	n := m.Parameters()
+	for _, name := range m.stripped {
+		if v := m.variable(name); v != nil {
+			n += int64(v.Shape().Size())
+		}
+	}
+	return n
+}

@@ -55,6 +55,11 @@ func trainCommand() *cli.Command {
 			&cli.Float64Flag{Name: "undesirable-weight", Value: 1, Usage: "kto: weight of the undesirable examples' losses"},
 			&cli.Float64Flag{Name: "simpo-gamma", Value: 0.5, Usage: "simpo: target reward margin γ"},
 			&cli.Float64Flag{Name: "cpo-alpha", Usage: "cpo and simpo: weight of the chosen responses' NLL (default 1 for cpo, 0 for simpo)"},
+			&cli.IntFlag{Name: "lora-rank", Usage: "train LoRA adapters of this rank on --lora-targets instead of all weights (0: full fine-tuning)"},
+			&cli.Float64Flag{Name: "lora-alpha", Value: 16, Usage: "LoRA α: the adapters add (α/rank)·B·A"},
+			&cli.Float64Flag{Name: "lora-dropout", Usage: "dropout on the adapters' input while training"},
+			&cli.StringFlag{Name: "lora-targets", Usage: "comma-separated MatMul weights to adapt: module names (q_proj matches ...q_proj.weight), initializer names or globs; `dpokit models inspect` lists them"},
+			&cli.StringFlag{Name: "export-adapter", Usage: "with --lora-rank: also write the adapters as a Hugging Face PEFT adapter directory (adapter_config.json, adapter_model.safetensors)"},
 			&cli.StringFlag{Name: "optimizer", Value: "adamw", Usage: "adamw or rmsprop (PyTorch's)"},
 			&cli.Float64Flag{Name: "lr", Value: 1e-6, Usage: "peak learning rate"},
 			&cli.Float64Flag{Name: "weight-decay", Usage: "AdamW decoupled weight decay (RMSprop: L2)"},
@@ -90,6 +95,8 @@ type trainJob struct {
 	BatchTokens                            int
 	Backend                                string
 	Run                                    train.RunOptions
+	LoRA                                   *train.LoRA // nil: full fine-tuning
+	ExportAdapter                          string      // PEFT adapter directory to write ("": none)
 	// Runtime opens ONNX Runtime; called only when reference log-probs
 	// must be computed.
 	Runtime        func() (*models.Runtime, error)
@@ -126,6 +133,10 @@ func runTrain(c *cli.Context) error {
 		return err
 	}
 	cfg.Objectives = objectives
+	lora, err := loraFlags(c)
+	if err != nil {
+		return err
+	}
 	if err := train.CheckConfig(cfg); err != nil {
 		return &UsageError{Err: err}
 	}
@@ -141,6 +152,7 @@ func runTrain(c *cli.Context) error {
 		BatchTokens: c.Int("batch-tokens"), Backend: c.String("backend"),
 		Run: train.RunOptions{Config: cfg, Epochs: c.Int("epochs"), MaxSteps: c.Int("max-steps"), Seed: c.Uint64("seed"),
 			EvalEvery: c.Int("eval-every"), SaveEvery: c.Int("save-every"), Resume: c.Bool("resume")},
+		LoRA: lora, ExportAdapter: c.String("export-adapter"),
 		Runtime: func() (*models.Runtime, error) { return openRuntime(c) },
 		Stdout:  c.App.Writer, Stderr: c.App.ErrWriter,
 	}
@@ -209,7 +221,7 @@ func (j *trainJob) run(ctx context.Context) error {
 			onnxPath = sib
 		}
 	}
-	model, err := train.Load(onnxPath, train.LoadOptions{Backend: j.Backend})
+	model, err := train.Load(onnxPath, train.LoadOptions{Backend: j.Backend, LoRA: j.LoRA})
 	if err != nil {
 		return err
 	}
@@ -222,7 +234,7 @@ func (j *trainJob) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fp := map[string]any{"policy": fileSHA(onnxPath), "data": trainID}
+	fp := map[string]any{"policy": fileSHA(onnxPath), "data": trainID, "lora": j.LoRA}
 	if j.EvalData != "" {
 		evalEx, evalID, err := j.examples(ctx, j.EvalData, tok, tz, refDir)
 		if err != nil {
@@ -246,8 +258,8 @@ func (j *trainJob) run(ctx context.Context) error {
 	enc := json.NewEncoder(logw)
 	j.Run.Log = func(r train.Record) error { return enc.Encode(r) }
 
-	fmt.Fprintf(j.Stderr, "training %s (%d parameters, GoMLX backend %s) on %d examples, %s, β %g\n",
-		onnxPath, model.Parameters(), model.Backend(), len(trainEx), describeObjective(j.Run.Config), j.Run.Beta)
+	fmt.Fprintf(j.Stderr, "training %s (%s, GoMLX backend %s) on %d examples, %s, β %g\n",
+		onnxPath, describeParameters(model), model.Backend(), len(trainEx), describeObjective(j.Run.Config), j.Run.Beta)
 	res, err := train.Run(ctx, model, j.Run)
 	if err != nil {
 		if errors.Is(err, context.Canceled) && res != nil && res.Checkpoint != "" {
@@ -260,7 +272,7 @@ func (j *trainJob) run(ctx context.Context) error {
 		"reference": dataIdentity{Path: abs(refDir.Path), SHA256: fileSHA(refDir.ONNX)}, "data": trainID,
 		"config": res.Config, "epochs": j.Run.Epochs, "max_steps": j.Run.MaxSteps, "seed": j.Run.Seed,
 		"steps": res.Steps, "final": res.Last, "eval": res.Eval, "untied_initializers": model.Ties,
-		"tokenization": tz,
+		"tokenization": tz, "lora": model.LoRAInfo(), "trainable_parameters": model.Parameters(), "peak_rss_mb": peakRSSMB(),
 	}
 	out, err := model.Export(j.PolicyDir, j.Out, prov)
 	if err != nil {
@@ -269,8 +281,14 @@ func (j *trainJob) run(ctx context.Context) error {
 	for _, s := range out.Skipped {
 		fmt.Fprintf(j.Stderr, "note: %s not copied (another ONNX file; its weights would be stale)\n", s)
 	}
-	fmt.Fprintf(j.Stderr, "trained %d steps in %s; wrote %s (%s, %d initializers updated); checkpoints in %s\n",
-		res.Steps, time.Since(start).Round(time.Second), j.Out, out.ONNX, out.Updated, j.CheckpointDir)
+	if j.ExportAdapter != "" {
+		if err := model.WritePEFTAdapter(j.ExportAdapter, abs(j.PolicyDir)); err != nil {
+			return fmt.Errorf("export adapter: %w", err)
+		}
+		fmt.Fprintf(j.Stderr, "wrote the PEFT adapter %s\n", j.ExportAdapter)
+	}
+	fmt.Fprintf(j.Stderr, "trained %d steps in %s; wrote %s (%s, %d initializers updated); checkpoints in %s; peak memory %.0f MB\n",
+		res.Steps, time.Since(start).Round(time.Second), j.Out, out.ONNX, out.Updated, j.CheckpointDir, peakRSSMB())
 	return nil
 }
 
@@ -279,6 +297,11 @@ func (j *trainJob) run(ctx context.Context) error {
 func (j *trainJob) checkPaths() error {
 	if _, err := os.Stat(j.Out); err == nil {
 		return usagef("--out %s already exists (dpokit train never overwrites a model directory)", j.Out)
+	}
+	if j.ExportAdapter != "" {
+		if _, err := os.Stat(j.ExportAdapter); err == nil {
+			return usagef("--export-adapter %s already exists", j.ExportAdapter)
+		}
 	}
 	for _, in := range []string{j.PolicyDir, j.RefDir} {
 		if in != "" && abs(in) == abs(j.Out) {

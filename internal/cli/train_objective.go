@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,4 +166,78 @@ func describeObjective(c train.Config) string {
 		}
 	}
 	return s
+}
+
+// loraFlags reads the LoRA flags: nil without --lora-rank.
+func loraFlags(c *cli.Context) (*train.LoRA, error) {
+	r := c.Int("lora-rank")
+	if r == 0 {
+		for _, f := range []string{"lora-targets", "lora-dropout", "export-adapter"} {
+			if c.IsSet(f) {
+				return nil, usagef("--%s needs --lora-rank", f)
+			}
+		}
+		return nil, nil
+	}
+	if r < 0 {
+		return nil, usagef("--lora-rank must not be negative")
+	}
+	var targets []string
+	for _, t := range strings.Split(c.String("lora-targets"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			targets = append(targets, t)
+		}
+	}
+	if len(targets) == 0 {
+		return nil, usagef("--lora-rank needs --lora-targets (`dpokit models inspect DIR` lists the MatMul weights)")
+	}
+	if a, p := c.Float64("lora-alpha"), c.Float64("lora-dropout"); !(a > 0) || p < 0 || p >= 1 {
+		return nil, usagef("--lora-alpha %g must be positive and --lora-dropout %g in [0, 1)", a, p)
+	}
+	return &train.LoRA{Rank: r, Alpha: c.Float64("lora-alpha"), Dropout: c.Float64("lora-dropout"), Targets: targets, Seed: c.Uint64("seed")}, nil
+}
+
+// describeParameters says how many parameters train.
+func describeParameters(m *train.Model) string {
+	if info := m.LoRAInfo(); info != nil {
+		return fmt.Sprintf("LoRA r=%d on %d weights: %d trainable of %d parameters", info.Config.Rank, len(info.Targets), m.Parameters(), m.AllParameters())
+	}
+	return fmt.Sprintf("%d parameters, all trainable", m.Parameters())
+}
+
+// peakRSSMB returns the process's peak resident memory in MB (Linux; 0
+// elsewhere).
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// loraCandidates lists the MatMul weights of an ONNX file that
+// --lora-targets can name.
+func loraCandidates(onnxPath string) ([]train.LoRACandidate, error) {
+	data, err := os.ReadFile(onnxPath)
+	if err != nil {
+		return nil, err
+	}
+	c, err := train.LoRACandidates(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", onnxPath, err)
+	}
+	return c, nil
+}
+
+func writeLoRACandidates(w io.Writer, cs []train.LoRACandidate) {
+	fmt.Fprintf(w, "%-16s %d MatMul weights (--lora-targets)\n", "lora targets", len(cs))
+	for _, c := range cs {
+		fmt.Fprintf(w, "%-16s %s [%d → %d]\n", "", c.Initializer, c.In, c.Out)
+	}
 }

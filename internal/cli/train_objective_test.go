@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -94,5 +95,53 @@ func TestTrainObjectiveErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.As(err, &ue) {
 			t.Errorf("%v: err = %v; want a usage error mentioning %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestTrainLoRA: `dpokit train --lora-rank` trains adapters, writes the
+// merged model and a PEFT adapter, and reports trainable parameters and
+// peak memory; models inspect lists the weights --lora-targets can name.
+func TestTrainLoRA(t *testing.T) {
+	dir := t.TempDir()
+	out, adapter := filepath.Join(dir, "merged"), filepath.Join(dir, "adapter")
+	err, _, stderr := runTrainCLI("--policy", gpt2Policy, "--data", filepath.Join(dataDir, "pairs.jsonl"), "--out", out,
+		"--ref-cache", filepath.Join(dir, "cache")+"/", "--max-steps", "2", "--batch-size", "2", "--lr", "1e-2",
+		"--lora-rank", "4", "--lora-alpha", "8", "--lora-targets", "c_attn,mlp.c_proj", "--export-adapter", adapter, "--log", filepath.Join(dir, "log.jsonl"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	for _, s := range []string{"LoRA r=4 on 4 weights: ", "trainable of", "peak memory", "wrote the PEFT adapter"} {
+		if !strings.Contains(stderr, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, stderr)
+		}
+	}
+	var cfg struct {
+		R       int      `json:"r"`
+		Targets []string `json:"target_modules"`
+	}
+	b, err := os.ReadFile(filepath.Join(adapter, "adapter_config.json"))
+	if err != nil || json.Unmarshal(b, &cfg) != nil || cfg.R != 4 || len(cfg.Targets) != 4 {
+		t.Errorf("adapter config %s (%v)", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(adapter, "adapter_model.safetensors")); err != nil {
+		t.Error(err)
+	}
+	var prov struct {
+		LoRA      *struct{ Targets []any } `json:"lora"`
+		Trainable int64                    `json:"trainable_parameters"`
+	}
+	b, _ = os.ReadFile(filepath.Join(out, "dpokit_train.json"))
+	if json.Unmarshal(b, &prov) != nil || prov.LoRA == nil || len(prov.LoRA.Targets) != 4 || prov.Trainable == 0 {
+		t.Errorf("provenance lacks the LoRA settings: %s", b)
+	}
+	err, _, _ = runTrainCLI("--policy", gpt2Policy, "--data", filepath.Join(dataDir, "pairs.jsonl"), "--out", filepath.Join(dir, "o2"),
+		"--lora-rank", "4", "--lora-targets", "q_proj")
+	if err == nil || !strings.Contains(err.Error(), `"q_proj" matches no MatMul weight`) || !strings.Contains(err.Error(), "c_attn.weight") {
+		t.Errorf("unknown target: %v", err)
+	}
+	err, _, _ = runTrainCLI("--policy", gpt2Policy, "--data", filepath.Join(dataDir, "pairs.jsonl"), "--out", filepath.Join(dir, "o3"),
+		"--lora-targets", "c_attn")
+	if err == nil || !strings.Contains(err.Error(), "--lora-targets needs --lora-rank") {
+		t.Errorf("targets without rank: %v", err)
 	}
 }
