@@ -317,7 +317,7 @@ func (j *Job) noteReference(ref *modeldir.Dir) {
 		slog.Info("TR-DPO: the reference moves, so its log-probs are computed in each training step, not read from the reference cache; it is kept in memory beside the policy",
 			"reference", ref.Path, "sync_every", j.Run.SyncRefEvery)
 	case !j.Run.Config.NeedsReference() && !j.needsRefs():
-		slog.Info("no reference model is used", "objective", describeObjective(j.Run.Config))
+		slog.Info("the objective uses no reference model", "objective", describeObjective(j.Run.Config))
 	}
 }
 

@@ -37,7 +37,7 @@ func bf16Tol(key string) float64 {
 func TestBF16Trajectory(t *testing.T) {
 	bf := readPyTorchRun(t, "llama_sigmoid_bf16")
 	fp := readPyTorchRun(t, "llama_sigmoid")
-	m, err := Load(onnxPath(bf.Policy), LoadOptions{Precision: BF16})
+	m, err := Load(testdataONNX(bf.Policy), LoadOptions{Precision: BF16})
 	if err != nil {
 		t.Fatal(err)
 	}
