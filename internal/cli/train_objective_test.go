@@ -15,7 +15,7 @@ import (
 func TestTrainObjectives(t *testing.T) {
 	dir := t.TempDir()
 	pairs := filepath.Join(dataDir, "pairs.jsonl")
-	kto := filepath.Join(dir, "kto.jsonl")
+	kto := filepath.Join(dir, "kto_data.jsonl")
 	os.WriteFile(kto, []byte(`{"prompt": "What is 7 times 8?", "completion": " 7 times 8 is 56.", "label": true}
 {"prompt": "What is 7 times 8?", "completion": " 7 times 8 is 54.", "label": false}
 {"prompt": "Capital of France?", "completion": " Paris.", "label": true}
