@@ -5,13 +5,19 @@ import "fmt"
 // Example is one tokenized preference pair: the sequences trained on are
 // Prompt+Chosen and Prompt+Rejected, and only response tokens are scored.
 // RefChosen and RefRejected are the reference model's summed log-probs of
-// the two responses (0 where no reference is used, as for SFT).
+// the two responses (0 where no reference is used, as for SFT); with
+// Config.LDAlpha they are LD-weighted as the policy's are (see LDWeighted).
+//
+// For KTO an Example is one unpaired completion: Chosen is the completion,
+// Desirable its label, and Rejected the mismatched completion (another
+// example's) whose log-ratio estimates the KL term (see KTOExamples).
 type Example struct {
 	Index                  int
 	ID                     string
 	Prompt                 []int
 	Chosen, Rejected       []int
 	RefChosen, RefRejected float64
+	Desirable              bool
 }
 
 // Buckets are the padded lengths batches are rounded up to, so that only a
@@ -42,6 +48,8 @@ type packed struct {
 	seg    []float32 // [R, N]
 	ref    []float32 // [R]: reference log-probs
 	pairs  []float32 // [P]: 1 for real pairs
+	tail   []float32 // [N]: 1 for a response token past the pair's shorter response (LD-DPO)
+	labels []float32 // [P]: 1 for a desirable example (KTO)
 	n      int       // real pairs
 	tokens int       // real tokens (prompt and response, both sequences)
 }
@@ -78,6 +86,7 @@ func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (
 		P:         slots, N: N,
 		sel: make([]int32, N*2), tgt: make([]int32, N), seg: make([]float32, R*N),
 		ref: make([]float32, R), pairs: make([]float32, slots), n: len(exs),
+		tail: make([]float32, N), labels: make([]float32, slots),
 	}
 	for r := range R {
 		p.mask[r*T] = 1
@@ -88,6 +97,10 @@ func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (
 	k := 0 // next slot
 	for i, e := range exs {
 		p.pairs[i] = 1
+		if e.Desirable {
+			p.labels[i] = 1
+		}
+		shared := min(len(e.Chosen), len(e.Rejected))
 		for side, resp := range [2][]int{e.Chosen, e.Rejected} {
 			r := i + side*slots
 			n := 0
@@ -103,6 +116,9 @@ func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (
 				p.sel[2*k], p.sel[2*k+1] = int32(r), int32(len(e.Prompt)+j-1)
 				p.tgt[k] = int32(id)
 				p.seg[r*N+k] = 1
+				if j >= shared {
+					p.tail[k] = 1
+				}
 				k++
 			}
 		}

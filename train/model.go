@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -40,6 +41,9 @@ type LoadOptions struct {
 	// computed at once (see chunkedLogps): 0 sizes chunks to about 256 MiB
 	// of float32 logits, a negative value computes them all at once.
 	LogitChunk int
+	// LoRA, when set, trains low-rank adapters on the target weights
+	// instead of all weights.
+	LoRA *LoRA
 }
 
 // Model is a causal LM imported from ONNX into GoMLX variables.
@@ -61,7 +65,9 @@ type Model struct {
 	vocab   int
 
 	logitsExec *mlctx.Exec
-	chunk      int // LoadOptions.LogitChunk
+	chunk      int        // LoadOptions.LogitChunk
+	lora       *loraState // nil: all float32 weights are trained
+	stripped   []string   // initializers whose data m.file no longer holds (their variables do)
 }
 
 // param is one trained weight.
@@ -87,7 +93,9 @@ type modelInput struct {
 }
 
 // headNode is a logits = MatMul(hidden, weight) node at the end of the graph.
-type headNode struct{ hidden, weight string }
+// rows, when the weight is the transpose of an initializer [vocab, hidden]
+// (a tied embedding), names that initializer.
+type headNode struct{ hidden, weight, rows string }
 
 // Load imports the ONNX file at path: its float32 initializers become
 // trainable GoMLX variables. It fails, naming the nodes, when the graph uses
@@ -141,8 +149,19 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		return nil, err
 	}
 	m.chunk = opts.LogitChunk
+	graphData := data
+	if opts.LoRA != nil {
+		if graphData, m.lora, err = addLoRA(f, *opts.LoRA, m.logits); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err := m.stripImported(); err != nil { // the weights are in graphData until imported
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, data = m.file, nil
+	runtime.GC() // copies of the weights before the import makes two more (one released at once)
 	err = exceptions.TryCatch[error](func() {
-		om, perr := parser.Parse(data)
+		om, perr := parser.Parse(graphData)
 		if perr != nil {
 			panic(perr)
 		}
@@ -155,7 +174,9 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		if perr := om.VariablesToScope(m.ctx.RootScope()); perr != nil {
 			panic(perr)
 		}
+		releaseProtoWeights(om)
 	})
+	graphData = nil
 	if err != nil {
 		return nil, fmt.Errorf("%s: import into GoMLX: %w", path, err)
 	}
@@ -173,13 +194,26 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		}
 		m.params = append(m.params, param{name: t.Name, v: v})
 	}
+	if m.lora != nil {
+		if err := m.bindLoRA(onnxCtx.GetVariable); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	if len(m.params) == 0 {
 		return nil, fmt.Errorf("%s: no float32 weights to train", path)
+	}
+	if err := m.checkStripped(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if !opts.FullLogits {
 		prod := f.Producers()
 		if n := prod[m.logits]; n != nil && n.Op == "MatMul" && len(n.Inputs) == 2 {
 			m.head = &headNode{hidden: n.Inputs[0], weight: n.Inputs[1]}
+			if t := prod[n.Inputs[1]]; t != nil && t.Op == "Transpose" && len(t.Inputs) == 1 && swapsAxes(f, t) {
+				if init, ok := f.Initializer(t.Inputs[0]); ok && len(init.Dims) == 2 {
+					m.head.rows = init.Name
+				}
+			}
 		}
 	}
 	if err := m.dryRun(); err != nil {
@@ -236,6 +270,9 @@ func inputNames(sig *modeldir.Signature) map[string]inputKind {
 func (m *Model) findInputs(named map[string]inputKind) error {
 	names, shs := m.om.Inputs()
 	for i, name := range names {
+		if strings.HasPrefix(name, loraPrefix) {
+			continue // LoRA dropout masks, made in the graph (loraFeeds)
+		}
 		in := modelInput{name: name, shape: shs[i]}
 		dyn := 0
 		for _, d := range in.shape.Dimensions {
@@ -345,9 +382,14 @@ func intTensor(dt dtypes.DType, v []int64, r, t int) *tensors.Tensor {
 // len(m.inputs) nodes of in) and returns the requested values.
 func (m *Model) callGraph(ctx *mlctx.Scope, in []*graph.Node, outputs ...string) []*graph.Node {
 	feeds := make(map[string]*graph.Node, len(m.inputs))
+	var ids *graph.Node
 	for i, mi := range m.inputs {
 		feeds[mi.name] = in[i]
+		if mi.kind == inputIDs {
+			ids = in[i]
+		}
 	}
+	m.loraFeeds(ctx, feeds, ids)
 	return m.om.CallGraph(ctx, in[0].Graph(), feeds, outputs...)
 }
 
@@ -355,16 +397,7 @@ func (m *Model) callGraph(ctx *mlctx.Scope, in []*graph.Node, outputs ...string)
 // each slot n, log softmax(logits[sel[n]])[tgt[n]]. sel is [N, 2] (row,
 // position), tgt [N, 1]; the result is [N].
 func (m *Model) responseLogps(ctx *mlctx.Scope, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
-	if m.head != nil {
-		out := m.callGraph(ctx, in, m.head.hidden, m.head.weight)
-		h, w := out[0], out[1]
-		if h.Rank() != 3 || w.Rank() != 2 {
-			exceptions.Panicf("logits MatMul inputs are %s and %s, want [batch, sequence, hidden] and [hidden, vocab]", h.Shape(), w.Shape())
-		}
-		return chunkedLogps(graph.Gather(h, sel), w, tgt, m.chunkRows(w.Shape().Dim(1)))
-	}
-	full := m.callGraph(ctx, in, m.logits)[0] // [R, T, V]
-	return logSoftmaxAt(graph.Gather(full, sel), graph.Gather(full, graph.Concatenate([]*graph.Node{sel, tgt}, -1)))
+	return m.responseHead(ctx, in, sel, tgt, false).lp
 }
 
 // rowSums adds up slot values per row: seg is [R, N], x [N]; the result is [R].

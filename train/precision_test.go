@@ -37,24 +37,24 @@ func bf16Tol(key string) float64 {
 func TestBF16Trajectory(t *testing.T) {
 	bf := readPyTorchRun(t, "llama_sigmoid_bf16")
 	fp := readPyTorchRun(t, "llama_sigmoid")
-	m, err := Load(onnxPath(bf.Policy), LoadOptions{Precision: BF16})
+	m, err := Load(testdataONNX(bf.Policy), LoadOptions{Precision: BF16})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(m, bf.config())
+	tr, err := NewTrainer(m, bf.config(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	exs := bf.examples()
 	worstBF, worstFP := map[string]float64{}, map[string]float64{}
 	for k, want := range bf.Steps {
-		got, err := tr.Step(bf.microBatches(exs, k))
+		got, err := tr.Step(microBatches(tr.Config(), exs, k))
 		if err != nil {
 			t.Fatal(err)
 		}
 		g := metricsMap(got)
 		for key, w := range want {
-			scale := bf.scale(want, key)
+			scale := refScale(key, w, want, tr.Config().Beta)
 			f := fp.Steps[k][key]
 			gap, d, dfp := math.Abs(w-f)/scale, math.Abs(g[key]-w)/scale, math.Abs(g[key]-f)/scale
 			worstBF[key], worstFP[key] = max(worstBF[key], d), max(worstFP[key], dfp)

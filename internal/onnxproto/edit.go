@@ -19,6 +19,7 @@ type Edit struct {
 	ReplaceNodes map[int][]byte
 	ReplaceInits map[int][]byte
 	AddInits     [][]byte
+	AppendGraph  []byte // encoded GraphProto fields appended at its end (nodes, inputs)
 }
 
 // Rewrite returns a copy of the model with the edit applied. Every other
@@ -34,7 +35,11 @@ func (m *Model) Rewrite(e Edit) ([]byte, error) {
 		initAt[t.Field.From] = i
 	}
 	body := m.Data[g.Span.From:g.Span.To]
-	newGraph := make([]byte, 0, len(body)+len(e.AddInits)*64)
+	size := len(body) + len(e.AppendGraph)
+	for _, b := range e.AddInits {
+		size += len(b) + 16
+	}
+	newGraph := make([]byte, 0, size)
 	err := Walk(body, g.Span.From, func(num protowire.Number, typ protowire.Type, _ []byte, _ uint64, field Span) error {
 		if typ == protowire.BytesType && num == 1 {
 			if i, ok := nodeAt[field.From]; ok {
@@ -64,6 +69,7 @@ func (m *Model) Rewrite(e Edit) ([]byte, error) {
 	for _, b := range e.AddInits {
 		newGraph = AppendMessage(newGraph, 5, b)
 	}
+	newGraph = append(newGraph, e.AppendGraph...)
 	out := make([]byte, 0, len(m.Data)-len(body)+len(newGraph)+16)
 	err = Walk(m.Data, 0, func(num protowire.Number, typ protowire.Type, _ []byte, _ uint64, field Span) error {
 		if num == 7 && typ == protowire.BytesType {
