@@ -2,6 +2,7 @@ package train
 
 import (
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	mlctx "github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
@@ -67,8 +68,16 @@ func chunkedHead(hs, w, tgt *graph.Node, rows int, wpo bool) headOut {
 // headChunk is one chunk of chunkedHead: hs [n, H], w [H, V], tgt [n, 1].
 func headChunk(hs, w, tgt *graph.Node, wpo bool) headOut {
 	logits := graph.DotGeneral(hs, []int{1}, nil, w, []int{0}, nil) // [n, V]
-	wy := graph.Gather(graph.TransposeAllAxes(w, 1, 0), tgt)        // [n, H]
-	return softmaxHead(logits, graph.ReduceSum(graph.Mul(hs, wy), -1), tgt, wpo)
+	return softmaxHead(logits, targetLogits(logits, tgt), tgt, wpo)
+}
+
+// targetLogits picks logits[i, tgt[i]] from logits [n, V] and tgt [n, 1].
+// The target's logit is taken from the same product as the normaliser's —
+// not recomputed as hs·w_tgt — so that with --precision bf16 both come from
+// the bfloat16-operand matmul, as in a bf16 framework.
+func targetLogits(logits, tgt *graph.Node) *graph.Node {
+	rows := graph.Iota(logits.Graph(), shapes.Make(tgt.DType(), logits.Shape().Dim(0), 1), 0)
+	return graph.Gather(logits, graph.Concatenate([]*graph.Node{rows, tgt}, -1))
 }
 
 // softmaxHead returns the log-probs target − log Σ e^logits and the
@@ -140,7 +149,7 @@ func (m *Model) frozenHead(ctx *mlctx.Scope, in []*graph.Node, sel, tgt *graph.N
 		xc, tc := graph.Slice(x, graph.AxisRange(c, c+C)), graph.Slice(tgt, graph.AxisRange(c, c+C))
 		logits := graph.DotGeneral(xc, []int{1}, nil, emb, []int{1}, nil) // [C, V]
 		ey := graph.Gather(emb, tc)                                       // [C, H]
-		o, e, s := softmaxHeadParts(logits, graph.ReduceSum(graph.Mul(xc, ey), -1), tc, wpo)
+		o, e, s := softmaxHeadParts(logits, targetLogits(logits, tc), tc, wpo)
 		p := graph.Div(e, graph.ExpandAxes(s, -1))
 		g := graph.Sub(ey, graph.DotGeneral(p, []int{1}, nil, emb, []int{0}, nil))
 		for i, n := range []*graph.Node{o.lp, g, o.logitMean, o.entropy, o.hit, o.wpo} {

@@ -21,9 +21,9 @@ func bf16Tol(key string) float64 {
 
 // TestBF16Trajectory runs 10 DPO steps with --precision bf16 on the
 // pure-Go backend (which has bfloat16 matrix multiplies) beside
-// testdata/train/llama_sigmoid_bf16.json — PyTorch with every matmul's
+// testdata/train/cases/llama_sigmoid_bf16.json — PyTorch with every matmul's
 // operands rounded to bfloat16 and float32 accumulation (dpo_reference.py)
-// — and llama_sigmoid.json, the same steps in float32.
+// — and cases/llama_sigmoid.json, the same steps in float32.
 //
 // Step 1 (same weights) checks the arithmetic: the two programs sum in
 // different orders (float32 differences: step1Tol), and a float32

@@ -71,7 +71,7 @@ Reference log-probs come from the matching *-ref model, computed once by this sc
 same numbers dpokit would read from its reference cache) and stored in the JSON.
 
 A case whose name ends in _bf16 runs the policy's steps as dpokit's --precision bf16 does
-(reference log-probs stay float32): every matrix product (torch.matmul, F.linear) takes its
+(reference log-probs stay float32): every matrix product (torch.matmul, F.linear, @) takes its
 operands rounded to bfloat16 and accumulates and returns float32, in the forward pass and in
 both products of its gradient (the incoming gradient is rounded to bfloat16 as an operand);
 norms, softmax, the loss and AdamW stay float32.
@@ -193,25 +193,29 @@ class RoundGradient(torch.autograd.Function):
 
 
 class Bf16Matmuls:
-    """Within the block, torch.matmul and F.linear have bfloat16 operands (float32
-    accumulation and result), forward and backward."""
+    """Within the block, torch.matmul, F.linear (nn.Linear) and the @ operator (the LoRA
+    adapters) have bfloat16 operands (float32 accumulation and result), forward and backward,
+    as dpokit lowers every float32 product of two matrices. calls counts them: a case that
+    ran none is refused, since it would be the float32 run under another name."""
 
     def __enter__(self):
-        self.matmul, self.linear = torch.matmul, F.linear
+        self.matmul, self.linear, self.at = torch.matmul, F.linear, torch.Tensor.__matmul__
+        self.calls = 0
         mm = self.matmul
 
         def matmul(a, b):
+            self.calls += 1
             return RoundGradient.apply(mm(RoundOperand.apply(a), RoundOperand.apply(b)))
 
         def linear(x, w, b=None):
             y = matmul(x, w.t())
             return y if b is None else y + b
 
-        torch.matmul, F.linear = matmul, linear
+        torch.matmul, F.linear, torch.Tensor.__matmul__ = matmul, linear, matmul
         return self
 
     def __exit__(self, *exc):
-        torch.matmul, F.linear = self.matmul, self.linear
+        torch.matmul, F.linear, torch.Tensor.__matmul__ = self.matmul, self.linear, self.at
 
 
 def load_model_dir(path):
@@ -596,6 +600,8 @@ def run_case(cs):
         steps.append(logged)
         print(f"{name} step {k + 1}: loss {logged['loss']:.6f} grad_norm {logged['grad_norm']:.6f} lr {step_lr:.2e}")
     bf16.__exit__(None, None, None)
+    if name.endswith("_bf16") and bf16.calls == 0:
+        raise SystemExit(f"{name}: no matrix product went through bfloat16")
     out = {
         "generator": "testdata/train/dpo_reference.py",
         "torch_version": torch.__version__,
