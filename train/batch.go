@@ -18,6 +18,9 @@ type Example struct {
 	Chosen, Rejected       []int
 	RefChosen, RefRejected float64
 	Desirable              bool
+	// Margin is subtracted from the reward difference of a reward model's
+	// Bradley–Terry loss (TRL's optional "margin" column).
+	Margin float64
 }
 
 // Buckets are the padded lengths batches are rounded up to, so that only a
@@ -50,6 +53,7 @@ type packed struct {
 	pairs  []float32 // [P]: 1 for real pairs
 	tail   []float32 // [N]: 1 for a response token past the pair's shorter response (LD-DPO)
 	labels []float32 // [P]: 1 for a desirable example (KTO)
+	margin []float32 // [P]: Example.Margin
 	n      int       // real pairs
 	tokens int       // real tokens (prompt and response, both sequences)
 }
@@ -58,6 +62,19 @@ type packed struct {
 // buckets of bucket.
 func pack(exs []Example, slots int) (*packed, error) {
 	return packShaped(exs, slots, func(maxT, resp int) (int, int) { return bucket(maxT), bucket(resp) })
+}
+
+// newPacked allocates a zero micro-batch of slots pairs, T positions and N
+// response slots.
+func newPacked(slots, T, N int) *packed {
+	R := 2 * slots
+	return &packed{
+		seqInputs: seqInputs{R: R, T: T, ids: make([]int64, R*T), mask: make([]int64, R*T), pos: make([]int64, R*T)},
+		P:         slots, N: N,
+		sel: make([]int32, N*2), tgt: make([]int32, N), seg: make([]float32, R*N),
+		ref: make([]float32, R), pairs: make([]float32, slots),
+		tail: make([]float32, N), labels: make([]float32, slots), margin: make([]float32, slots),
+	}
 }
 
 // packShaped lays out exs (at most slots pairs) as a padded micro-batch of
@@ -81,13 +98,8 @@ func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (
 		resp += len(e.Chosen) + len(e.Rejected)
 	}
 	T, N := fit(maxT, resp)
-	p := &packed{
-		seqInputs: seqInputs{R: R, T: T, ids: make([]int64, R*T), mask: make([]int64, R*T), pos: make([]int64, R*T)},
-		P:         slots, N: N,
-		sel: make([]int32, N*2), tgt: make([]int32, N), seg: make([]float32, R*N),
-		ref: make([]float32, R), pairs: make([]float32, slots), n: len(exs),
-		tail: make([]float32, N), labels: make([]float32, slots),
-	}
+	p := newPacked(slots, T, N)
+	p.n = len(exs)
 	for r := range R {
 		p.mask[r*T] = 1
 		for j := range T {
@@ -100,6 +112,7 @@ func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (
 		if e.Desirable {
 			p.labels[i] = 1
 		}
+		p.margin[i] = float32(e.Margin)
 		shared := min(len(e.Chosen), len(e.Rejected))
 		for side, resp := range [2][]int{e.Chosen, e.Rejected} {
 			r := i + side*slots

@@ -131,7 +131,7 @@ func (m *Model) logpsGraph(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
 }
 
 // batchArgs are the graph inputs of a packed batch: the model's, then
-// sel, tgt, seg, ref, pairs, tail and labels (numBatchInputs).
+// sel, tgt, seg, ref, pairs, tail, labels and margin (numBatchInputs).
 func (m *Model) batchArgs(p *packed) []any {
 	return append(m.feed(p.seqInputs),
 		tensors.FromFlatDataAndDimensions(p.sel, p.N, 2),
@@ -140,7 +140,8 @@ func (m *Model) batchArgs(p *packed) []any {
 		tensors.FromFlatDataAndDimensions(p.ref, p.R),
 		tensors.FromFlatDataAndDimensions(p.pairs, p.P),
 		tensors.FromFlatDataAndDimensions(p.tail, p.N),
-		tensors.FromFlatDataAndDimensions(p.labels, p.P))
+		tensors.FromFlatDataAndDimensions(p.labels, p.P),
+		tensors.FromFlatDataAndDimensions(p.margin, p.P))
 }
 
 // runLogps runs logpsGraph on a packed batch.

@@ -129,6 +129,14 @@ func (m *Model) Export(srcDir, out string, provenance any) (*ExportResult, error
 	if err != nil {
 		return nil, err
 	}
+	if m.reward != nil {
+		if data, err = m.rewardONNX(data); err != nil {
+			return nil, err
+		}
+		if err := rewriteRewardConfig(filepath.Join(tmp, "config.json")); err != nil {
+			return nil, err
+		}
+	}
 	res.Updated = n
 	if err := writeSynced(filepath.Join(tmp, rel), data); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"github.com/dpokit/dpokit/internal/onnxproto"
@@ -216,19 +215,19 @@ func addLoRA(f *onnxproto.Model, cfg LoRA, logits string) ([]byte, *loraState, e
 	st := &loraState{cfg: cfg, targets: targets}
 	e := onnxproto.Edit{ReplaceNodes: map[int][]byte{}}
 	scale := loraPrefix + "scale"
-	e.AddInits = append(e.AddInits, floatTensor(scale, nil, []float32{float32(cfg.Alpha / float64(cfg.Rank))}))
+	e.AddInits = append(e.AddInits, onnxproto.EncodeFloats(scale, nil, []float32{float32(cfg.Alpha / float64(cfg.Rank))}))
 	for k, t := range targets {
 		n := f.Graph.Nodes[t.matmul]
 		y, base := n.Outputs[0], n.Outputs[0]+".dpokit_base"
 		e.ReplaceNodes[t.matmul] = nodeProto(n.Name, "MatMul", n.Inputs, []string{base})
 		a, b := loraName(k, "A"), loraName(k, "B")
-		e.AddInits = append(e.AddInits, floatTensor(a, []int{t.In, cfg.Rank}, initA(cfg.Seed, k, t.In, cfg.Rank)),
-			floatTensor(b, []int{cfg.Rank, t.Out}, make([]float32, cfg.Rank*t.Out)))
+		e.AddInits = append(e.AddInits, onnxproto.EncodeFloats(a, []int{t.In, cfg.Rank}, initA(cfg.Seed, k, t.In, cfg.Rank)),
+			onnxproto.EncodeFloats(b, []int{cfg.Rank, t.Out}, make([]float32, cfg.Rank*t.Out)))
 		x := n.Inputs[0]
 		if cfg.Dropout > 0 {
 			mask := loraName(k, "mask")
-			e.AppendGraph = appendField(e.AppendGraph, 11, valueInfo(mask, t.In))
-			e.AppendGraph = appendField(e.AppendGraph, 1, nodeProto("", "Mul", []string{x, mask}, []string{mask + ".x"}))
+			e.AppendGraph = onnxproto.AppendMessage(e.AppendGraph, 11, onnxproto.EncodeValueInfo(mask, onnxproto.Float, "batch_size", "sequence_length", t.In))
+			e.AppendGraph = onnxproto.AppendMessage(e.AppendGraph, 1, nodeProto("", "Mul", []string{x, mask}, []string{mask + ".x"}))
 			x = mask + ".x"
 		}
 		for _, nd := range [][]byte{
@@ -237,7 +236,7 @@ func addLoRA(f *onnxproto.Model, cfg LoRA, logits string) ([]byte, *loraState, e
 			nodeProto("", "Mul", []string{b + ".y", scale}, []string{b + ".scaled"}),
 			nodeProto("", "Add", []string{base, b + ".scaled"}, []string{y}),
 		} {
-			e.AppendGraph = appendField(e.AppendGraph, 1, nd)
+			e.AppendGraph = onnxproto.AppendMessage(e.AppendGraph, 1, nd)
 		}
 	}
 	data, err := f.Rewrite(e)
@@ -256,59 +255,14 @@ func initA(seed uint64, k, in, r int) []float32 {
 	return v
 }
 
-func appendField(b []byte, num protowire.Number, v []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, v)
-}
-
-// nodeProto encodes a NodeProto without attributes.
-func nodeProto(name, op string, inputs, outputs []string) []byte {
-	var b []byte
-	for _, in := range inputs {
-		b = appendField(b, 1, []byte(in))
-	}
-	for _, o := range outputs {
-		b = appendField(b, 2, []byte(o))
-	}
+// nodeProto encodes a NodeProto of the default domain, named when name is
+// not "".
+func nodeProto(name, op string, inputs, outputs []string, attrs ...onnxproto.Attr) []byte {
+	b := onnxproto.EncodeNode(op, "", inputs, outputs, attrs...)
 	if name != "" {
-		b = appendField(b, 3, []byte(name))
+		b = onnxproto.AppendString(b, 3, name)
 	}
-	return appendField(b, 4, []byte(op))
-}
-
-// floatTensor encodes a float32 TensorProto with raw data.
-func floatTensor(name string, dims []int, v []float32) []byte {
-	var b []byte
-	for _, d := range dims {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(d))
-	}
-	b = protowire.AppendTag(b, 2, protowire.VarintType)
-	b = protowire.AppendVarint(b, onnxproto.Float)
-	b = appendField(b, 8, []byte(name))
-	raw := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
-	}
-	return appendField(b, 9, raw)
-}
-
-// valueInfo encodes a float32 [batch, sequence, in] graph input.
-func valueInfo(name string, in int) []byte {
-	dim := func(param string, v int) []byte {
-		if param != "" {
-			return appendField(nil, 2, []byte(param))
-		}
-		return protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), uint64(v))
-	}
-	var shape []byte
-	shape = appendField(shape, 1, dim("batch_size", 0))
-	shape = appendField(shape, 1, dim("sequence_length", 0))
-	shape = appendField(shape, 1, dim("", in))
-	tensor := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), onnxproto.Float)
-	tensor = appendField(tensor, 2, shape)
-	typ := appendField(nil, 1, tensor)
-	return appendField(appendField(nil, 1, []byte(name)), 2, typ)
+	return b
 }
 
 // bindLoRA finds the adapters' variables after import; they become the
@@ -408,6 +362,9 @@ func (m *Model) exportedWeights() (out []namedWeights, trained int, err error) {
 		for _, p := range m.params {
 			delta[p.name] = -1
 		}
+	}
+	if m.reward != nil {
+		delete(delta, rewardHeadName) // written by rewardONNX
 	}
 	names := slices.Clone(m.stripped)
 	for name := range delta { // trained initializers stored outside the file

@@ -39,7 +39,8 @@ func TestReferenceCatchesMutations(t *testing.T) {
 		{"tiny_trdpo", func(c *Config) { c.RefMixupAlpha = 0.5 }},   // TR-DPO's mixing
 		{"tiny_wpo", func(c *Config) { c.UseWeighting = false }},    // WPO's weights
 		{"tiny_alpha_divergence", func(c *Config) { c.FAlphaCoef = 0.6 }},
-		{"tiny_discopop", func(c *Config) { c.DiscopopTau = 0.06 }}, // DiscoPOP's τ, under its wider bound
+		{"tiny_discopop", func(c *Config) { c.DiscopopTau = 0.06 }},           // DiscoPOP's τ, under its wider bound
+		{"tiny_llama_reward", func(c *Config) { c.CenterRewardsCoef = 0.02 }}, // reward centering
 	}
 	if testing.Short() {
 		cases = cases[:2]

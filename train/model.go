@@ -65,9 +65,10 @@ type Model struct {
 	vocab   int
 
 	logitsExec *mlctx.Exec
-	chunk      int        // LoadOptions.LogitChunk
-	lora       *loraState // nil: all float32 weights are trained
-	stripped   []string   // initializers whose data m.file no longer holds (their variables do)
+	chunk      int         // LoadOptions.LogitChunk
+	lora       *loraState  // nil: all float32 weights are trained
+	stripped   []string    // initializers whose data m.file no longer holds (their variables do)
+	reward     *rewardHead // the scalar head of a reward model; nil for a language model
 }
 
 // param is one trained weight.
@@ -470,23 +471,11 @@ func (m *Model) Logits(rows [][]int) ([][]float32, error) {
 		}
 		m.logitsExec = e
 	}
-	T := 0
-	for i, r := range rows {
-		T = max(T, len(r))
-		for _, id := range r {
-			if id < 0 || id >= m.vocab {
-				return nil, fmt.Errorf("row %d: token id %d outside the model's vocabulary of %d", i, id, m.vocab)
-			}
-		}
+	s, err := m.seqBatch(rows)
+	if err != nil {
+		return nil, err
 	}
-	s := seqInputs{R: len(rows), T: T, ids: make([]int64, len(rows)*T), mask: make([]int64, len(rows)*T), pos: make([]int64, len(rows)*T)}
-	for i, r := range rows {
-		for j, id := range r {
-			s.ids[i*T+j] = int64(id)
-			s.mask[i*T+j] = 1
-			s.pos[i*T+j] = int64(j)
-		}
-	}
+	T := s.T
 	out, err := m.logitsExec.Call(m.feed(s)...)
 	if err != nil {
 		return nil, err
@@ -501,4 +490,27 @@ func (m *Model) Logits(rows [][]int) ([][]float32, error) {
 		res[i] = flat[i*T*V : (i*T+len(r))*V]
 	}
 	return res, nil
+}
+
+// seqBatch lays out token sequences as one right-padded batch, positions
+// 0..len-1, checking the ids against the vocabulary.
+func (m *Model) seqBatch(rows [][]int) (seqInputs, error) {
+	T := 0
+	for i, r := range rows {
+		T = max(T, len(r))
+		for _, id := range r {
+			if id < 0 || id >= m.vocab {
+				return seqInputs{}, fmt.Errorf("row %d: token id %d outside the model's vocabulary of %d", i, id, m.vocab)
+			}
+		}
+	}
+	s := seqInputs{R: len(rows), T: T, ids: make([]int64, len(rows)*T), mask: make([]int64, len(rows)*T), pos: make([]int64, len(rows)*T)}
+	for i, r := range rows {
+		for j, id := range r {
+			s.ids[i*T+j] = int64(id)
+			s.mask[i*T+j] = 1
+			s.pos[i*T+j] = int64(j)
+		}
+	}
+	return s, nil
 }

@@ -346,8 +346,10 @@ func (a *metricSums) fill(ms *Metrics, names []string) {
 			ms.RewardsRejected = v
 		case "rewards/accuracies":
 			ms.RewardsAccuracies = v
-		case "rewards/margins":
+		case "rewards/margins", "margin":
 			ms.RewardsMargins = v
+		case "accuracy":
+			ms.RewardsAccuracies = v
 		case "logps/chosen":
 			ms.LogpsChosen = v
 		case "logps/rejected":

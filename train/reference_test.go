@@ -28,9 +28,11 @@ type pytorchRun struct {
 		RefChosen   float64 `json:"ref_chosen_logp"`
 		RefRejected float64 `json:"ref_rejected_logp"`
 		Desirable   bool    `json:"desirable"`
+		Margin      float64 `json:"margin"`
 	} `json:"examples"`
-	Steps []map[string]float64 `json:"steps"`
-	LoRA  *struct {
+	RewardHead []float32            `json:"reward_head"` // initial scalar head of a reward model
+	Steps      []map[string]float64 `json:"steps"`
+	LoRA       *struct {
 		LoRA
 		Initial []struct {
 			Module string      `json:"module"`
@@ -68,7 +70,7 @@ func (r pytorchRun) examples() []Example {
 	out := make([]Example, len(r.Examples))
 	for i, p := range r.Examples {
 		out[i] = Example{Index: i, ID: p.ID, Prompt: p.Prompt, Chosen: p.Chosen, Rejected: p.Rejected,
-			RefChosen: p.RefChosen, RefRejected: p.RefRejected, Desirable: p.Desirable}
+			RefChosen: p.RefChosen, RefRejected: p.RefRejected, Desirable: p.Desirable, Margin: p.Margin}
 	}
 	return out
 }
@@ -105,12 +107,13 @@ var referenceCases = []string{
 	"tiny_discopop", "tiny_sft", "tiny_sigmoid_norm", "tiny_rpo", "tiny_mpo", "tiny_forward_kl",
 	"tiny_js_divergence", "tiny_alpha_divergence", "tiny_ld", "tiny_wpo", "tiny_trdpo", "tiny_reference_free",
 	"tiny_kto", "tiny_orpo", "tiny_cpo", "tiny_simpo", "tiny_llama_mpo", "tiny_llama_lora", "tiny_llama_lora_kto",
+	"tiny_llama_reward", "tiny_llama_reward_lora",
 }
 
 // precisionCases are compared by TestBF16Trajectory.
 var precisionCases = []string{"llama_sigmoid_bf16"}
 
-var shortReferenceCases = []string{"gpt2_sigmoid", "tiny_cdpo", "tiny_mpo", "tiny_kto", "tiny_simpo", "tiny_llama_lora"}
+var shortReferenceCases = []string{"gpt2_sigmoid", "tiny_cdpo", "tiny_mpo", "tiny_kto", "tiny_simpo", "tiny_llama_lora", "tiny_llama_reward"}
 
 // TestMatchesPyTorch runs each reference case's steps and compares loss,
 // gradient norm, learning rate and every metric, step by step; dpokit must
@@ -160,6 +163,11 @@ func runReference(t testing.TB, ref pytorchRun, cfg Config) (map[string]float64,
 	}
 	if cfg.SyncRefEvery > 0 {
 		if err := tr.LoadReferenceWeights(testdataONNX(ref.Ref)); err != nil {
+			return nil, err
+		}
+	}
+	if ref.RewardHead != nil {
+		if err := m.reward.v.SetValue(tensors.FromFlatDataAndDimensions(ref.RewardHead, len(ref.RewardHead))); err != nil {
 			return nil, err
 		}
 	}

@@ -264,11 +264,7 @@ func (t *Trainer) compileAhead(trainShapes, evalShapes []Shape) (time.Duration, 
 
 // argShapes are the shapes of a micro-batch's graph inputs.
 func (t *Trainer) argShapes(s Shape) []shapes.Shape {
-	R, P := 2*t.cfg.BatchSize, t.cfg.BatchSize
-	p := &packed{seqInputs: seqInputs{R: R, T: s.T, ids: make([]int64, R*s.T), mask: make([]int64, R*s.T), pos: make([]int64, R*s.T)},
-		P: P, N: s.N, sel: make([]int32, 2*s.N), tgt: make([]int32, s.N), seg: make([]float32, R*s.N),
-		ref: make([]float32, R), pairs: make([]float32, P), tail: make([]float32, s.N), labels: make([]float32, P)}
-	args := t.batchArgs(p)
+	args := t.batchArgs(newPacked(t.cfg.BatchSize, s.T, s.N))
 	out := make([]shapes.Shape, len(args))
 	for i, a := range args {
 		out[i] = a.(*tensors.Tensor).Shape()

@@ -80,6 +80,11 @@ func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	t := &Trainer{m: m, cfg: cfg}
+	if cfg.Objective == Reward && m.reward == nil {
+		if err := m.addRewardHead(); err != nil {
+			return nil, err
+		}
+	}
 	err = exceptions.TryCatch[error](func() {
 		ctx := m.ctx.RootScope()
 		nMoments := 2
@@ -136,8 +141,8 @@ func (t *Trainer) Config() Config { return t.cfg }
 func (t *Trainer) StepsDone() int { return t.step }
 
 // batchInputs are the graph inputs after the model's: sel, tgt, seg, ref,
-// pairs, tail, labels.
-const numBatchInputs = 7
+// pairs, tail, labels, margin.
+const numBatchInputs = 8
 
 func (t *Trainer) batchArgs(p *packed) []any { return t.m.batchArgs(p) }
 

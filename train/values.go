@@ -23,6 +23,7 @@ type batchValues struct {
 	pairs                            *graph.Node // [P]: 1 for real pairs
 	labels                           *graph.Node // [P]: 1 for desirable examples (KTO)
 	scores                           *graph.Node // [R]: reward model scores (Reward only)
+	margin                           *graph.Node // [P]: Example.Margin
 }
 
 func (v *batchValues) chosen(x *graph.Node) *graph.Node {
@@ -54,9 +55,9 @@ func ratio(a, b *graph.Node) *graph.Node { return graph.Div(a, graph.MaxScalar(b
 func (t *Trainer) batchValues(ctx *mlctx.Scope, in []*graph.Node) *batchValues {
 	k := len(in) - numBatchInputs
 	sel, tgt, seg, ref, pairs, tail, labels := in[k], in[k+1], in[k+2], in[k+3], in[k+4], in[k+5], in[k+6]
-	v := &batchValues{P: pairs.Shape().Dim(0), pairs: pairs, labels: labels, tokens: graph.ReduceSum(seg, -1), ref: ref}
+	v := &batchValues{P: pairs.Shape().Dim(0), pairs: pairs, labels: labels, tokens: graph.ReduceSum(seg, -1), ref: ref, margin: in[k+7]}
 	if t.cfg.Objective == Reward {
-		v.scores = t.rewardScores(ctx, in[:k], seg)
+		v.scores = t.m.rewardScores(ctx, in[:k])
 		return v
 	}
 	head := t.m.responseHead(ctx, in[:k], sel, tgt, t.cfg.UseWeighting)

@@ -13,13 +13,16 @@ import (
 
 // Edit describes a rewrite of the main graph: nodes dropped or replaced and
 // initializers replaced (by index into Graph.Nodes and Graph.Inits, with
-// encoded NodeProto and TensorProto bodies), and TensorProtos appended.
+// encoded NodeProto and TensorProto bodies), graph inputs dropped by name,
+// the graph outputs dropped, and TensorProtos appended.
 type Edit struct {
 	DropNodes    map[int]bool
 	ReplaceNodes map[int][]byte
 	ReplaceInits map[int][]byte
+	DropInputs   map[string]bool
+	DropOutputs  bool // every graph output (AppendGraph declares the new ones)
 	AddInits     [][]byte
-	AppendGraph  []byte // encoded GraphProto fields appended at its end (nodes, inputs)
+	AppendGraph  []byte // encoded GraphProto fields appended at its end (nodes, inputs, outputs)
 }
 
 // Rewrite returns a copy of the model with the edit applied. Every other
@@ -40,7 +43,19 @@ func (m *Model) Rewrite(e Edit) ([]byte, error) {
 		size += len(b) + 16
 	}
 	newGraph := make([]byte, 0, size)
-	err := Walk(body, g.Span.From, func(num protowire.Number, typ protowire.Type, _ []byte, _ uint64, field Span) error {
+	err := Walk(body, g.Span.From, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64, field Span) error {
+		if typ == protowire.BytesType && (num == 12 && e.DropOutputs || num == 11 && len(e.DropInputs) > 0) {
+			if num == 12 {
+				return nil
+			}
+			vi, err := parseValueInfo(v)
+			if err != nil {
+				return err
+			}
+			if e.DropInputs[vi.Name] {
+				return nil
+			}
+		}
 		if typ == protowire.BytesType && num == 1 {
 			if i, ok := nodeAt[field.From]; ok {
 				if e.DropNodes[i] {

@@ -55,6 +55,12 @@ Conventions (TRL's concatenated forward):
     loss = NLL(chosen tokens) - b mean(logsig(log odds)); rewards b p
   * CPO: p = logp (sigmoid, hinge) or logp/|y| (ipo, simpo); x = p_w - p_l (- gamma/b for
     simpo); loss = mean(sigmoid/hinge/ipo loss of x) + cpo_alpha NLL(chosen tokens); rewards b p
+  * reward model: r = w . h, h the final norm's output at the last token of prompt + response,
+    w [hidden] drawn N(0, 0.02^2); loss = mean(-logsigmoid(r_w - r_l - margin)) +
+    center_rewards_coefficient * mean((r_w + r_l)^2); metrics min/mean/max_reward over the
+    micro-batch's 2B scores, accuracy = mean [r_w > r_l], margin = mean(r_w - r_l)
+  * LoRA: module(x) + (alpha/r) (x A^T) B^T on the target Linear modules, A [r, in] uniform in
+    +-1/sqrt(in), B zero; only A and B (and a reward head) train
   * metrics per micro-batch, averaged over the step's micro-batches (a metric undefined in a
     micro-batch, such as KTO's rewards/chosen without desirable examples, is left out):
     rewards/chosen = mean b u_w, rewards/rejected, rewards/accuracies = mean [b u_w > b u_l],
@@ -160,6 +166,12 @@ CASES = [
     dict(case("tiny_llama_lora_kto", "train/tiny-llama", objective="kto", loss="", learning_rate=1e-2,
               desirable_weight=1.0, undesirable_weight=1.0),
          lora={"r": 2, "lora_alpha": 16.0, "lora_dropout": 0.0, "target_modules": ["model.layers.1.*"]}),
+    # A reward model: a scalar head on the final hidden state, Bradley-Terry loss with margins
+    # and reward centering, all weights trained; then the same with LoRA adapters.
+    case("tiny_llama_reward", "train/tiny-llama", objective="reward", loss="", learning_rate=1e-2,
+         center_rewards_coefficient=0.01),
+    dict(case("tiny_llama_reward_lora", "train/tiny-llama", objective="reward", loss="", learning_rate=1e-2),
+         lora={"r": 4, "lora_alpha": 8.0, "lora_dropout": 0.0, "target_modules": ["q_proj", "v_proj"]}),
 ]
 
 
@@ -538,6 +550,28 @@ def add_lora(model, lc, seed):
     return out
 
 
+def reward_batch(c, policy, head, cfg, batch):
+    """TRL's RewardTrainer: score = head . h at the last token of prompt + response, h the
+    final norm's output; loss = mean(-logsig(r_w - r_l - margin)) + coef mean((r_w + r_l)^2)."""
+    rows = [p["prompt"] + p["chosen"] for p in batch] + [p["prompt"] + p["rejected"] for p in batch]
+    captured = {}
+    hook = policy.model.norm.register_forward_hook(lambda m, i, o: captured.update(h=o))
+    run_model(policy, cfg, rows)
+    hook.remove()
+    h = captured["h"]
+    r = torch.stack([h[i, len(rows[i]) - 1] @ head for i in range(len(rows))])
+    B = len(batch)
+    rw, rl = r[:B], r[B:]
+    margin = torch.tensor([p.get("margin", 0.0) for p in batch])
+    loss = -F.logsigmoid(rw - rl - margin).mean()
+    if c.get("center_rewards_coefficient"):
+        loss = loss + c["center_rewards_coefficient"] * ((rw + rl) ** 2).mean()
+    rd = r.detach()
+    return loss, {"loss": float(loss), "min_reward": float(rd.min()), "mean_reward": float(rd.mean()),
+                  "max_reward": float(rd.max()), "accuracy": float((rw > rl).float().mean()),
+                  "margin": float((rw - rl).detach().mean())}
+
+
 def run_case(cs):
     name, c = cs["name"], cs["config"]
     B, ACCUM = c["batch_size"], c["grad_accum"]
@@ -548,6 +582,9 @@ def run_case(cs):
     examples = make_examples(cfg, cs["examples"], seed)
     if c["objective"] == "kto":
         examples = kto_examples(examples, B)
+    if c["objective"] == "reward":
+        for i, p in enumerate(examples):
+            p["margin"] = [0.0, 0.5, 1.0][i % 3]
     ld = c.get("ld_alpha")
     with torch.no_grad():
         for p in examples:
@@ -561,6 +598,12 @@ def run_case(cs):
         adapters = add_lora(policy, cs["lora"], seed=5)
         params = [t for _, a, b in adapters for t in (a, b)]
         initial = [{"module": n, "lora_A": a.detach().tolist()} for n, a, _ in adapters]
+    head = None
+    if c["objective"] == "reward":
+        g = torch.Generator().manual_seed(9)
+        head = (torch.randn(cfg["hidden_size"], generator=g) * 0.02).requires_grad_(True)
+        head_initial = head.detach().tolist()
+        params = params + [head]
     if c["optimizer"] == "adamw":
         opt = torch.optim.AdamW(params, lr=c["learning_rate"], weight_decay=c["weight_decay"])
     else:
@@ -580,6 +623,8 @@ def run_case(cs):
                 loss, m = dpo_batch(c, policy, moving_ref, cfg, batch)
             elif c["objective"] == "kto":
                 loss, m = kto_batch(c, policy, cfg, batch)
+            elif c["objective"] == "reward":
+                loss, m = reward_batch(c, policy, head, cfg, batch)
             else:
                 loss, m = refree_batch(c, policy, cfg, batch)
             (loss / ACCUM).backward()
@@ -615,6 +660,8 @@ def run_case(cs):
         out["precision"] = "bf16"
     if adapters is not None:
         out["lora"] = dict(cs["lora"], initial=initial)
+    if head is not None:
+        out["reward_head"] = head_initial
     os.makedirs(os.path.join(HERE, "cases"), exist_ok=True)
     with open(os.path.join(HERE, "cases", name + ".json"), "w") as f:
         json.dump(out, f, indent=1)
