@@ -39,3 +39,22 @@ func TestReadUnpaired(t *testing.T) {
 		}
 	}
 }
+
+// TestPairMargin: the optional "margin" of a pair is read as a number and
+// refused, naming the field, otherwise.
+func TestPairMargin(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "m.jsonl")
+	os.WriteFile(good, []byte(`{"prompt": "Q", "chosen": " a", "rejected": " b", "margin": 0.75}
+{"prompt": "Q", "chosen": " a", "rejected": " c"}
+`), 0o644)
+	ps, _, err := ReadPairs(good, Options{})
+	if err != nil || ps[0].Margin != 0.75 || ps[1].Margin != 0 {
+		t.Fatalf("%+v %v", ps, err)
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"prompt": "Q", "chosen": " a", "rejected": " b", "margin": "big"}`+"\n"), 0o644)
+	if _, _, err := ReadPairs(bad, Options{}); err == nil || !strings.Contains(err.Error(), `bad.jsonl:1: field "margin": a string, want a number`) {
+		t.Errorf("error %v", err)
+	}
+}
