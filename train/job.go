@@ -97,8 +97,9 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 		}
 		slog.Info("wrote the PEFT adapter", "dir", j.ExportAdapter)
 	}
-	slog.Info("trained", "steps", res.Steps, "time", time.Since(start).Round(time.Second), "out", j.Out,
-		"onnx", out.ONNX, "initializers_updated", out.Updated, "checkpoints", j.CheckpointDir, "peak_rss_mb", peakRSSMB())
+	slog.Info("trained", append([]any{"steps", res.Steps, "time", time.Since(start).Round(time.Second), "out", j.Out,
+		"onnx", out.ONNX, "initializers_updated", out.Updated, "checkpoints", j.CheckpointDir, "peak_rss_mb", peakRSSMB()},
+		heldOut(res.Eval)...)...)
 	res.Stats.log()
 	return out, nil
 }
@@ -346,6 +347,21 @@ func (j *Job) noteReference(ref *modeldir.Dir) {
 	case !j.Run.Config.NeedsReference() && !j.needsRefs():
 		slog.Info("the objective uses no reference model", "objective", describeObjective(j.Run.Config))
 	}
+}
+
+// heldOut is the last evaluation's accuracy for the summary (a reward
+// model's accuracy, or DPO's reward accuracy), with its pair count; none
+// without an evaluation.
+func heldOut(ms *Metrics) []any {
+	if ms == nil {
+		return nil
+	}
+	for _, k := range []string{"accuracy", "rewards/accuracies"} {
+		if a, ok := ms.Values[k]; ok {
+			return []any{"held_out_accuracy", a, "held_out_pairs", ms.Pairs}
+		}
+	}
+	return nil
 }
 
 // describeObjective names the objective and its loss for the log.

@@ -71,7 +71,8 @@ func (p Prep) Examples(ctx context.Context, path string, tok *tokenize.Tokenizer
 	}
 	exs := make([]Example, len(enc))
 	for i, e := range enc {
-		exs[i] = Example{Index: e.Index, ID: e.ID, Prompt: e.Prompt, Chosen: e.Chosen, Rejected: e.Rejected}
+		exs[i] = Example{Index: e.Index, ID: e.ID, Prompt: e.Prompt, Chosen: e.Chosen, Rejected: e.Rejected,
+			Margin: pairs[e.Index].Margin}
 		if labels != nil {
 			exs[i].Desirable = labels[e.Index]
 		}

@@ -48,6 +48,7 @@ func trainCommand() *cli.Command {
 			&cli.Float64Flag{Name: "undesirable-weight", Value: 1, Usage: "kto: weight of the undesirable examples' losses"},
 			&cli.Float64Flag{Name: "simpo-gamma", Value: 0.5, Usage: "simpo: target reward margin γ"},
 			&cli.Float64Flag{Name: "cpo-alpha", Usage: "cpo and simpo: weight of the chosen responses' NLL (default 1 for cpo, 0 for simpo)"},
+			&cli.Float64Flag{Name: "center-rewards-coef", Usage: "reward: coefficient of the mean squared reward (r_w + r_l)², which centres the rewards on 0 (TRL's center_rewards_coefficient; 0: off)"},
 			&cli.IntFlag{Name: "lora-rank", Usage: "train LoRA adapters of this rank on --lora-targets instead of all weights (0: full fine-tuning)"},
 			&cli.Float64Flag{Name: "lora-alpha", Value: 16, Usage: "LoRA α: the adapters add (α/rank)·B·A"},
 			&cli.Float64Flag{Name: "lora-dropout", Usage: "dropout on the adapters' input while training"},
@@ -111,7 +112,8 @@ var configFlags = map[string]string{"learning_rate": "lr", "lr_schedule": "lr-sc
 	"objective": "objective", "loss_weights": "loss-weights", "f_divergence_type": "f-divergence", "f_alpha_divergence_coef": "f-alpha-coef",
 	"ld_alpha": "ld-alpha", "use_weighting": "use-weighting", "discopop_tau": "discopop-tau", "reference_free": "reference-free",
 	"ref_model_sync_steps": "sync-ref-every", "ref_model_mixup_alpha": "ref-mixup-alpha", "desirable_weight": "desirable-weight",
-	"undesirable_weight": "undesirable-weight", "simpo_gamma": "simpo-gamma", "cpo_alpha": "cpo-alpha"}
+	"undesirable_weight": "undesirable-weight", "simpo_gamma": "simpo-gamma", "cpo_alpha": "cpo-alpha",
+	"center_rewards_coefficient": "center-rewards-coef"}
 
 // trainOptions turns the flags into a train job; its reference log-probs
 // come from ONNX Runtime, opened only when they are not cached.

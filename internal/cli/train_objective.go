@@ -19,7 +19,7 @@ func objectiveFlags(c *cli.Context) (train.Objectives, error) {
 		FAlphaCoef: c.Float64("f-alpha-coef"), UseWeighting: c.Bool("use-weighting"), DiscopopTau: c.Float64("discopop-tau"),
 		ReferenceFree: c.Bool("reference-free"), SyncRefEvery: c.Int("sync-ref-every"), RefMixupAlpha: c.Float64("ref-mixup-alpha"),
 		DesirableWeight: c.Float64("desirable-weight"), UndesirableWeight: c.Float64("undesirable-weight"),
-		SimPOGamma: c.Float64("simpo-gamma"),
+		SimPOGamma: c.Float64("simpo-gamma"), CenterRewardsCoef: c.Float64("center-rewards-coef"),
 	}
 	if c.IsSet("ld-alpha") {
 		a := c.Float64("ld-alpha")

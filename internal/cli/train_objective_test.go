@@ -88,6 +88,8 @@ func TestTrainObjectiveErrors(t *testing.T) {
 		{[]string{"--ld-alpha", "2"}, "ld_alpha 2 must be in [0, 1]"},
 		{[]string{"--f-divergence", "kl"}, `unknown f-divergence "kl"`},
 		{[]string{"--simpo-gamma", "0", "--objective", "simpo"}, "--simpo-gamma must not be 0"},
+		{[]string{"--center-rewards-coef", "0.01"}, "--center-rewards-coef: the reward centering coefficient applies to the reward objective"},
+		{[]string{"--objective", "reward", "--center-rewards-coef", "-1"}, "--center-rewards-coef: center_rewards_coefficient -1 must be finite"},
 	} {
 		args := append([]string{"--policy", gpt2Policy, "--data", pairs, "--out", filepath.Join(dir, "o")}, tc.args...)
 		err, _, _ := runTrainCLI(args...)
