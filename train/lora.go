@@ -269,6 +269,13 @@ func nodeProto(name, op string, inputs, outputs []string, attrs ...onnxproto.Att
 // model's only trained parameters.
 func (m *Model) bindLoRA(vars func(name string) *mlctx.Variable) error {
 	st := m.lora
+	if st.cfg.Dropout > 0 {
+		// Dropout masks from LoRA.Seed, not from GoMLX's random default.
+		// (A resumed run starts the mask sequence again.)
+		if err := m.ctx.SetRNGStateFromSeed(int64(st.cfg.Seed)); err != nil {
+			return err
+		}
+	}
 	m.params = m.params[:0]
 	for k := range st.targets {
 		for _, w := range []string{"A", "B"} {

@@ -147,3 +147,42 @@ func TestFrozenHeadChunks(t *testing.T) {
 		t.Errorf("grad norm %g vs %g", whole.GradNorm, chunked.GradNorm)
 	}
 }
+
+// TestLoRADropout: dropout on the adapters' input changes training steps
+// (not the step-1 loss: B starts at 0), its masks follow LoRA.Seed, and
+// evaluation uses none.
+func TestLoRADropout(t *testing.T) {
+	exs := readPyTorchRun(t, "tiny_sigmoid").examples()
+	run := func(p float64, seed uint64) (loss2, eval float64) {
+		m, err := Load(testdataONNX("train/tiny-llama-policy"), LoadOptions{LoRA: &LoRA{Rank: 4, Alpha: 8, Dropout: p, Targets: []string{"q_proj", "v_proj"}, Seed: seed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := NewTrainer(m, Config{LR: 1e-2, BatchSize: 3, Schedule: "constant"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ms Metrics
+		for k := range 2 {
+			if ms, err = tr.Step(microBatches(tr.Config(), exs, k)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ev1, _ := tr.Evaluate(exs)
+		ev2, _ := tr.Evaluate(exs)
+		if ev1.Loss != ev2.Loss {
+			t.Errorf("evaluation is not deterministic: %g, %g", ev1.Loss, ev2.Loss)
+		}
+		return ms.Loss, ev1.Loss
+	}
+	// The same A (seed 1) in every run; only the dropout differs.
+	none, _ := run(0, 1)
+	a, _ := run(0.3, 1)
+	b, _ := run(0.3, 1)
+	if a != b {
+		t.Errorf("the same seed gave step-2 losses %g and %g", a, b)
+	}
+	if a == none {
+		t.Errorf("dropout 0.3 left the step-2 loss at %g", a)
+	}
+}
