@@ -15,25 +15,22 @@ import (
 // loraTrained loads the model at dir with adapters and trains them a few
 // large steps, so that B·A is far from 0.
 func loraTrained(t *testing.T, dir string, lora train.LoRA) *train.Model {
+	return trainedWith(t, dir, train.LoadOptions{LoRA: &lora}, train.Config{LR: 5e-2}, 4)
+}
+
+// openORT opens a model directory in ONNX Runtime, closed when the test ends.
+func openORT(t *testing.T, rt *models.Runtime, dir string) *models.Model {
 	t.Helper()
-	m, err := train.Load(filepath.Join(dir, "model.onnx"), train.LoadOptions{LoRA: &lora})
+	d, err := models.OpenDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.NewTrainer(m, train.Config{LR: 5e-2, BatchSize: 2, Schedule: "constant"})
+	om, err := rt.Load(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs := []train.Example{
-		{ID: "a", Prompt: []int{5, 6, 7}, Chosen: []int{8, 9}, Rejected: []int{10, 11, 12}},
-		{ID: "b", Prompt: []int{1, 2}, Chosen: []int{3}, Rejected: []int{4, 4}},
-	}
-	for range 4 {
-		if _, err := tr.Step([][]train.Example{exs}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return m
+	t.Cleanup(func() { om.Close() })
+	return om
 }
 
 // TestLoRAExport: the merged export is what ONNX Runtime runs to GoMLX's
@@ -141,15 +138,7 @@ func TestLoRAConv1DExport(t *testing.T) {
 // model directory dir on seqs (want as train.Model.Logits returns them).
 func ortLogitsDiff(t *testing.T, rt *models.Runtime, dir string, seqs [][]int, want [][]float32) float64 {
 	t.Helper()
-	d, err := models.OpenDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	om, err := rt.Load(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer om.Close()
+	om := openORT(t, rt, dir)
 	var rows []models.Row
 	for _, s := range seqs {
 		rows = append(rows, models.Row{Tokens: s, Start: 1})

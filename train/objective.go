@@ -344,12 +344,10 @@ func (a *metricSums) fill(ms *Metrics, names []string) {
 			ms.RewardsChosen = v
 		case "rewards/rejected":
 			ms.RewardsRejected = v
-		case "rewards/accuracies":
+		case "rewards/accuracies", "accuracy":
 			ms.RewardsAccuracies = v
 		case "rewards/margins", "margin":
 			ms.RewardsMargins = v
-		case "accuracy":
-			ms.RewardsAccuracies = v
 		case "logps/chosen":
 			ms.LogpsChosen = v
 		case "logps/rejected":

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dpokit/dpokit/modeldir"
 	"github.com/dpokit/dpokit/train"
 )
 
@@ -19,26 +18,10 @@ import (
 func TestRewardModelExport(t *testing.T) {
 	rt := ortRuntime(t)
 	src := filepath.Join(modelsDir, "llama-policy")
-	exs := []train.Example{
-		{ID: "a", Prompt: []int{5, 6, 7}, Chosen: []int{8, 9}, Rejected: []int{10, 11, 12}, Margin: 0.5},
-		{ID: "b", Prompt: []int{1, 2}, Chosen: []int{3}, Rejected: []int{4, 4}},
-	}
 	for name, lora := range map[string]*train.LoRA{"full": nil, "lora": {Rank: 2, Alpha: 4, Targets: []string{"q_proj", "v_proj"}}} {
 		t.Run(name, func(t *testing.T) {
-			m, err := train.Load(filepath.Join(src, "model.onnx"), train.LoadOptions{LoRA: lora})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr, err := train.NewTrainer(m, train.Config{LR: 2e-2, BatchSize: 2, Schedule: "constant",
-				Objectives: train.Objectives{Objective: train.Reward, CenterRewardsCoef: 0.01}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range 4 {
-				if _, err := tr.Step([][]train.Example{exs}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			m := trainedWith(t, src, train.LoadOptions{LoRA: lora}, train.Config{LR: 2e-2,
+				Objectives: train.Objectives{Objective: train.Reward, CenterRewardsCoef: 0.01}}, 4)
 			out := filepath.Join(t.TempDir(), "rm")
 			if _, err := m.Export(src, out, nil); err != nil {
 				t.Fatal(err)
@@ -48,18 +31,10 @@ func TestRewardModelExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := modeldir.Open(out)
-			if err != nil {
-				t.Fatal(err)
+			om := openORT(t, rt, out)
+			if om.Sig.HasCache() {
+				t.Fatalf("the reward model kept a KV cache: %+v", om.Sig)
 			}
-			if d.Signature.HasCache() {
-				t.Fatalf("the reward model kept a KV cache: %+v", d.Signature)
-			}
-			om, err := rt.Load(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer om.Close()
 			got, err := om.Scores(seqs)
 			if err != nil {
 				t.Fatal(err)
