@@ -24,6 +24,10 @@ type Pair struct {
 	Chosen, Rejected string
 
 	PromptMessages, ChosenMessages, RejectedMessages []Message
+
+	// Margin is the record's optional "margin" (0 when absent): how much
+	// the chosen response is preferred, as TRL's reward trainer reads it.
+	Margin float64
 }
 
 // Conversational reports whether p holds messages rather than text.

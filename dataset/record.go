@@ -1,7 +1,9 @@
 package dataset
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -38,8 +40,39 @@ func (p *pairParser) parse(fields map[string]any, id string, line int) (Pair, er
 	if p.format == "" {
 		p.format, p.detected = format, line
 	}
+	if pair.Margin, err = margin(fields); err != nil {
+		return Pair{}, err
+	}
 	pair.ID, pair.Line = id, line
 	return pair, nil
+}
+
+// margin reads a record's optional "margin" number.
+func margin(fields map[string]any) (float64, *RecordError) {
+	v, ok := lookup(fields, "margin")
+	if !ok {
+		return 0, nil
+	}
+	var f float64
+	var err error
+	switch v := v.(type) {
+	case json.Number:
+		f, err = v.Float64()
+	case float64:
+		f = v
+	case float32:
+		f = float64(v)
+	case int64:
+		f = float64(v)
+	case int32:
+		f = float64(v)
+	default:
+		return 0, fieldErr("margin", "%s, want a number", describe(v))
+	}
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fieldErr("margin", "%v is not a finite number", v)
+	}
+	return f, nil
 }
 
 // detectPair tells a pair record's format from its fields.

@@ -5,13 +5,22 @@ import "fmt"
 // Example is one tokenized preference pair: the sequences trained on are
 // Prompt+Chosen and Prompt+Rejected, and only response tokens are scored.
 // RefChosen and RefRejected are the reference model's summed log-probs of
-// the two responses (0 where no reference is used, as for SFT).
+// the two responses (0 where no reference is used, as for SFT); with
+// Config.LDAlpha they are LD-weighted as the policy's are (see LDWeighted).
+//
+// For KTO an Example is one unpaired completion: Chosen is the completion,
+// Desirable its label, and Rejected the mismatched completion (another
+// example's) whose log-ratio estimates the KL term (see KTOExamples).
 type Example struct {
 	Index                  int
 	ID                     string
 	Prompt                 []int
 	Chosen, Rejected       []int
 	RefChosen, RefRejected float64
+	Desirable              bool
+	// Margin is subtracted from the reward difference of a reward model's
+	// Bradley–Terry loss (TRL's optional "margin" column).
+	Margin float64
 }
 
 // Buckets are the padded lengths batches are rounded up to, so that only a
@@ -42,6 +51,9 @@ type packed struct {
 	seg    []float32 // [R, N]
 	ref    []float32 // [R]: reference log-probs
 	pairs  []float32 // [P]: 1 for real pairs
+	tail   []float32 // [N]: 1 for a response token past the pair's shorter response (LD-DPO)
+	labels []float32 // [P]: 1 for a desirable example (KTO)
+	margin []float32 // [P]: Example.Margin
 	n      int       // real pairs
 	tokens int       // real tokens (prompt and response, both sequences)
 }
@@ -50,6 +62,19 @@ type packed struct {
 // buckets of bucket.
 func pack(exs []Example, slots int) (*packed, error) {
 	return packShaped(exs, slots, func(maxT, resp int) (int, int) { return bucket(maxT), bucket(resp) })
+}
+
+// newPacked allocates a zero micro-batch of slots pairs, T positions and N
+// response slots.
+func newPacked(slots, T, N int) *packed {
+	R := 2 * slots
+	return &packed{
+		seqInputs: seqInputs{R: R, T: T, ids: make([]int64, R*T), mask: make([]int64, R*T), pos: make([]int64, R*T)},
+		P:         slots, N: N,
+		sel: make([]int32, N*2), tgt: make([]int32, N), seg: make([]float32, R*N),
+		ref: make([]float32, R), pairs: make([]float32, slots),
+		tail: make([]float32, N), labels: make([]float32, slots), margin: make([]float32, slots),
+	}
 }
 
 // packShaped lays out exs (at most slots pairs) as a padded micro-batch of
@@ -73,12 +98,8 @@ func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (
 		resp += len(e.Chosen) + len(e.Rejected)
 	}
 	T, N := fit(maxT, resp)
-	p := &packed{
-		seqInputs: seqInputs{R: R, T: T, ids: make([]int64, R*T), mask: make([]int64, R*T), pos: make([]int64, R*T)},
-		P:         slots, N: N,
-		sel: make([]int32, N*2), tgt: make([]int32, N), seg: make([]float32, R*N),
-		ref: make([]float32, R), pairs: make([]float32, slots), n: len(exs),
-	}
+	p := newPacked(slots, T, N)
+	p.n = len(exs)
 	for r := range R {
 		p.mask[r*T] = 1
 		for j := range T {
@@ -88,6 +109,11 @@ func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (
 	k := 0 // next slot
 	for i, e := range exs {
 		p.pairs[i] = 1
+		if e.Desirable {
+			p.labels[i] = 1
+		}
+		p.margin[i] = float32(e.Margin)
+		shared := min(len(e.Chosen), len(e.Rejected))
 		for side, resp := range [2][]int{e.Chosen, e.Rejected} {
 			r := i + side*slots
 			n := 0
@@ -103,6 +129,9 @@ func packShaped(exs []Example, slots int, fit func(maxT, resp int) (T, N int)) (
 				p.sel[2*k], p.sel[2*k+1] = int32(r), int32(len(e.Prompt)+j-1)
 				p.tgt[k] = int32(id)
 				p.seg[r*N+k] = 1
+				if j >= shared {
+					p.tail[k] = 1
+				}
 				k++
 			}
 		}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -186,19 +185,5 @@ func benchPyTorch(dir string, exs []Example, cfg Config, steps int) (*pytorchTim
 // resetPeakRSS resets the kernel's high-water mark of this process's
 // resident memory (Linux), so that peakRSSMB measures from here.
 func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-func peakRSSMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			kb, _ := strconv.Atoi(strings.Fields(l)[1])
-			return float64(kb) / 1024
-		}
-	}
-	return 0
-}
 
 func fmtParams(n int64) string { return fmt.Sprintf("%.2fM", float64(n)/1e6) }

@@ -76,6 +76,10 @@ func (t *Trainer) stateVariables() ([]string, []*mlctx.Variable) {
 			names = append(names, fmt.Sprintf("%s.%d/%s", t.cfg.Optimizer, k, p.name))
 			vars = append(vars, t.moment[k][i])
 		}
+		if t.ref != nil {
+			names = append(names, refStateName(p.name))
+			vars = append(vars, t.ref.vars[i])
+		}
 	}
 	return names, vars
 }

@@ -1,8 +1,6 @@
 package train
 
 import (
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
@@ -36,40 +34,7 @@ func (m *Model) chunkRows(V int) int {
 // hidden states when that chunk's gradient arrives, instead of keeping
 // every chunk's logits from the forward pass.
 func chunkedLogps(hs, w, tgt *graph.Node, rows int, tail func(*graph.Node) *graph.Node) *graph.Node {
-	N := hs.Shape().Dim(0)
-	if rows <= 0 || N <= rows {
-		return headLogps(hs, w, tgt, tail)
-	}
-	var parts []*graph.Node
-	for lo := 0; lo < N; lo += rows {
-		r := graph.AxisRange(lo, min(lo+rows, N))
-		h := graph.Slice(hs, r).Checkpoint()
-		parts = append(parts, headLogps(h, w, graph.Slice(tgt, r), tail).StopCheckpoint())
-	}
-	return graph.Concatenate(parts, 0)
-}
-
-// headLogps is one chunk: hs [n, H], w [H, V], tgt [n, 1] -> [n].
-func headLogps(hs, w, tgt *graph.Node, tail func(*graph.Node) *graph.Node) *graph.Node {
-	logits := tail(graph.DotGeneral(hs, []int{1}, nil, w, []int{0}, nil)) // [n, V]
-	n := hs.Shape().Dim(0)
-	rows := graph.Iota(hs.Graph(), shapes.Make(tgt.DType(), n, 1), 0)
-	target := graph.Gather(logits, graph.Concatenate([]*graph.Node{rows, tgt}, -1))
-	return logSoftmaxAt(logits, target)
-}
-
-// logSoftmaxAt is target − logsumexp(logits) over the last axis: logits
-// [n, V], target [n] (the chosen entries of the same logits).
-//
-// The exponentials are summed in float64: a float32 sum over a large
-// vocabulary loses the terms below half a unit in the last place of the
-// running sum and biases every log-prob upwards (2e-5 nats per token at
-// 262k tokens), as in models' log-prob graph.
-func logSoftmaxAt(logits, target *graph.Node) *graph.Node {
-	mx := graph.StopGradient(graph.ReduceAndKeep(logits, graph.ReduceMax, -1))
-	sum := graph.ReduceSum(graph.ConvertDType(graph.Exp(graph.Sub(logits, mx)), dtypes.Float64), -1)
-	lse := graph.Add(graph.ConvertDType(graph.Log(sum), logits.DType()), graph.Squeeze(mx, -1))
-	return graph.Sub(target, lse)
+	return chunkedHead(hs, w, tgt, rows, false, tail).lp
 }
 
 // HeadAtResponses reports whether the LM head runs only at the positions

@@ -9,9 +9,10 @@ import (
 // Config holds the hyperparameters of a run. The zero values of the
 // optional fields mean TRL's defaults where TRL has one.
 type Config struct {
-	Loss           Loss    `json:"loss"`            // default Sigmoid
+	Loss           Loss    `json:"loss"`            // default Sigmoid; several comma-separated ("sigmoid,sft") are summed with LossWeights
 	Beta           float64 `json:"beta"`            // default 0.1
-	LabelSmoothing float64 `json:"label_smoothing"` // ε of cDPO (sigmoid) and robust DPO, in [0, 0.5)
+	LabelSmoothing float64 `json:"label_smoothing"` // ε of cDPO (sigmoid), robust DPO, EXO, AOT and CPO, in [0, 0.5)
+	Objectives
 
 	Optimizer   string  `json:"optimizer"`     // "adamw" (default) or "rmsprop"
 	LR          float64 `json:"learning_rate"` // peak learning rate; default 1e-6 (the DPO paper's)
@@ -32,11 +33,8 @@ type Config struct {
 // withDefaults returns cfg with defaults filled in, or an error for values
 // out of range.
 func (cfg Config) withDefaults() (Config, error) {
-	if cfg.Loss == "" {
-		cfg.Loss = Sigmoid
-	}
-	if !cfg.Loss.valid() {
-		return cfg, fieldErr("loss", fmt.Errorf("unknown loss %q (want sigmoid, ipo, hinge, robust or sft)", cfg.Loss))
+	if err := checkObjectives(&cfg); err != nil {
+		return cfg, err
 	}
 	def := func(x *float64, v float64) {
 		if *x == 0 {
@@ -70,8 +68,6 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fieldErr("beta", errors.New("beta must be positive and finite"))
 	case !(cfg.LabelSmoothing >= 0 && cfg.LabelSmoothing < 0.5):
 		return cfg, fieldErr("label_smoothing", errors.New("label smoothing must be in [0, 0.5)"))
-	case cfg.LabelSmoothing > 0 && cfg.Loss != Sigmoid && cfg.Loss != Robust:
-		return cfg, fieldErr("label_smoothing", fmt.Errorf("label smoothing applies to the sigmoid and robust losses, not %s", cfg.Loss))
 	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
 		return cfg, fieldErr("learning_rate", errors.New("learning rate must be positive and finite"))
 	case !(cfg.WeightDecay >= 0) || math.IsInf(cfg.WeightDecay, 0):

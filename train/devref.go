@@ -138,14 +138,17 @@ func (m *Model) logpsGraph(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
 }
 
 // batchArgs are the graph inputs of a packed batch: the model's, then
-// sel, tgt, seg, ref and pairs.
+// sel, tgt, seg, ref, pairs, tail, labels and margin (numBatchInputs).
 func (m *Model) batchArgs(p *packed) []any {
 	return append(m.feed(p.seqInputs),
 		tensors.FromFlatDataAndDimensions(p.sel, p.N, 2),
 		tensors.FromFlatDataAndDimensions(p.tgt, p.N, 1),
 		tensors.FromFlatDataAndDimensions(p.seg, p.R, p.N),
 		tensors.FromFlatDataAndDimensions(p.ref, p.R),
-		tensors.FromFlatDataAndDimensions(p.pairs, p.P))
+		tensors.FromFlatDataAndDimensions(p.pairs, p.P),
+		tensors.FromFlatDataAndDimensions(p.tail, p.N),
+		tensors.FromFlatDataAndDimensions(p.labels, p.P),
+		tensors.FromFlatDataAndDimensions(p.margin, p.P))
 }
 
 // runLogps runs logpsGraph on a packed batch.

@@ -1,8 +1,11 @@
-// Package train owns DPO (and SFT) training on GoMLX: it imports a causal
+// Package train owns preference training on GoMLX: it imports a causal
 // LM's ONNX weights as GoMLX variables (github.com/gomlx/onnx-gomlx), runs
-// the preference losses of TRL's DPOTrainer with PyTorch's optimizers, keeps
-// checkpoints that a run resumes from, and writes the trained weights back
-// into a copy of the ONNX model directory.
+// the objectives of TRL's DPOTrainer (every loss and their weighted sums),
+// KTOTrainer, ORPOTrainer, CPOTrainer and RewardTrainer with PyTorch's
+// optimizers, on all weights or on LoRA adapters, keeps checkpoints that a
+// run resumes from, and writes the trained weights back into a copy of the
+// ONNX model directory (a reward model as a sequence-classification model;
+// adapters also as a PEFT adapter).
 //
 // It never calls ONNX Runtime: reference log-probs arrive as numbers
 // ([Example.RefChosen], [Example.RefRejected]) through the [Reference]
@@ -23,7 +26,11 @@
 // nodes is untied: each copy becomes its own weight ([Model.Ties]).
 // onnx-gomlx's fusions are disabled: the QKV fusion trains fused copies of
 // the weights that the export would not write. Every float32 initializer
-// with more than one element is trained.
+// with more than one element is trained — or, with [LoadOptions.LoRA],
+// only adapters on chosen MatMul weights ([LoRA], [LoRACandidates]), which
+// the graph gets as extra nodes. After the import the weights live in the
+// variables alone: the file's bytes and onnx-gomlx's protobuf drop their
+// copies (the export writes every weight from its variable).
 //
 // The graph inputs, named by the model directory's signature
 // ([LoadOptions].Signature, genai_config.json included), are fed as a
@@ -38,18 +45,22 @@
 // few shapes — planned from the run's batches, or fixed buckets (16, 24, 32,
 // 48, 64, 96, …) — because GoMLX compiles one graph per input shape.
 //
-// # Losses
+// # Objectives and losses
 //
-// With z = (log π(y_w|x) − log π(y_l|x)) − (log π_ref(y_w|x) − log π_ref(y_l|x)),
-// summed over response tokens: sigmoid (DPO, and cDPO with label smoothing),
-// robust, hinge, IPO (log-probs averaged per token) and SFT; see [Loss] and
-// [PairLoss]. A micro-batch's loss is the mean over its pairs; gradient
+// [Config.Objective] picks DPO (default), KTO, ORPO, CPO/SimPO or a reward
+// model ([Objective]); under DPO, [Config.Loss] is one of TRL's 15 losses or
+// several, weighted by [Objectives.LossWeights] ([Loss], [Losses]), with
+// f-divergences, LD-DPO, WPO weighting, TR-DPO's moving reference and
+// reference-free training as options ([Objectives]). Each is written from
+// its paper and TRL's documentation, in objective.go, losses.go, kto.go,
+// refree.go and rm.go. A micro-batch's loss is the mean over its pairs; gradient
 // accumulation sums grad(loss/GradAccum) over micro-batches, as Hugging Face
 // does. Steps clip the global gradient norm and apply AdamW or RMSprop with
 // PyTorch's update formulas and Hugging Face's warmup schedules
-// ([Config.LearningRate]). [Metrics] are the figures TRL logs.
-// testdata/train/dpo_reference.py runs the same steps in PyTorch 1.13; the
-// tests hold dpokit to it.
+// ([Config.LearningRate]). [Metrics] are the figures TRL logs, by TRL's
+// names. testdata/train/dpo_reference.py runs the same steps in PyTorch
+// 1.13 for every objective, loss, combination, LoRA and the reward model;
+// the tests hold dpokit to it.
 //
 // # Runs, checkpoints, export
 //

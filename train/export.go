@@ -129,6 +129,14 @@ func (m *Model) Export(srcDir, out string, provenance any) (*ExportResult, error
 	if err != nil {
 		return nil, err
 	}
+	if m.reward != nil {
+		if data, err = m.rewardONNX(data); err != nil {
+			return nil, err
+		}
+		if err := rewriteRewardConfig(filepath.Join(tmp, "config.json")); err != nil {
+			return nil, err
+		}
+	}
 	res.Updated = n
 	if err := writeSynced(filepath.Join(tmp, rel), data); err != nil {
 		return nil, err
@@ -182,20 +190,17 @@ func (m *Model) weightsONNX(out, sub string) ([]byte, int, error) {
 			f.Close()
 		}
 	}()
-	for _, p := range m.params {
+	weights, trained, err := m.exportedWeights()
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, p := range weights {
 		i, ok := index[p.name]
 		if !ok {
 			return nil, 0, fmt.Errorf("initializer %q not found in %s", p.name, m.Path)
 		}
 		t := &m.file.Graph.Inits[i]
-		val, err := p.v.Value()
-		if err != nil {
-			return nil, 0, err
-		}
-		raw, err := float32Bytes(val)
-		if err != nil {
-			return nil, 0, fmt.Errorf("initializer %q: %w", p.name, err)
-		}
+		raw := floatsBytes(p.v)
 		if int64(len(raw)) != t.Elems()*4 {
 			return nil, 0, fmt.Errorf("initializer %q: %d bytes of weights for %d elements", p.name, len(raw), t.Elems())
 		}
@@ -225,7 +230,7 @@ func (m *Model) weightsONNX(out, sub string) ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return data, len(m.params), nil
+	return data, trained, nil
 }
 
 func float32Bytes(t *tensors.Tensor) ([]byte, error) {
@@ -233,11 +238,15 @@ func float32Bytes(t *tensors.Tensor) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return floatsBytes(v), nil
+}
+
+func floatsBytes(v []float32) []byte {
 	out := make([]byte, 4*len(v))
 	for i, x := range v {
 		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(x))
 	}
-	return out, nil
+	return out
 }
 
 func copyFile(src, dst string) error {

@@ -42,12 +42,19 @@ func ortRuntime(t *testing.T) *models.Runtime {
 // trained returns the policy after a few large steps, so that its weights
 // are far from those of the file it came from.
 func trained(t *testing.T, dir string) *train.Model {
+	return trainedWith(t, dir, train.LoadOptions{}, train.Config{LR: 1e-2}, 3)
+}
+
+// trainedWith loads the model at dir with opts and runs steps constant-rate
+// steps of cfg (batch size 2) on two fixed pairs.
+func trainedWith(t *testing.T, dir string, opts train.LoadOptions, cfg train.Config, steps int) *train.Model {
 	t.Helper()
-	m, err := train.Load(filepath.Join(dir, "model.onnx"), train.LoadOptions{})
+	m, err := train.Load(filepath.Join(dir, "model.onnx"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.NewTrainer(m, train.Config{LR: 1e-2, BatchSize: 2, Schedule: "constant"})
+	cfg.BatchSize, cfg.Schedule = 2, "constant"
+	tr, err := train.NewTrainer(m, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +62,7 @@ func trained(t *testing.T, dir string) *train.Model {
 		{ID: "a", Prompt: []int{5, 6, 7}, Chosen: []int{8, 9}, Rejected: []int{10, 11, 12}},
 		{ID: "b", Prompt: []int{1, 2}, Chosen: []int{3}, Rejected: []int{4, 4}},
 	}
-	for range 3 {
+	for range steps {
 		if _, err := tr.Step([][]train.Example{exs}); err != nil {
 			t.Fatal(err)
 		}
@@ -104,20 +111,8 @@ func TestExportRunsInONNXRuntime(t *testing.T) {
 				t.Fatal(err)
 			}
 			V := m.Vocab()
-			openORT := func(dir string) *models.Model {
-				d, err := models.OpenDir(dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				om, err := rt.Load(d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { om.Close() })
-				return om
-			}
-			ort := openORT(out)
-			orig := openORT(src)
+			ort := openORT(t, rt, out)
+			orig := openORT(t, rt, src)
 			d, _ := models.OpenDir(out)
 			if !d.Signature.HasCache() || d.Signature.Vocab != V {
 				t.Fatalf("exported signature %+v lost the KV cache or vocabulary", d.Signature)

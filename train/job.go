@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
@@ -40,11 +42,15 @@ type Job struct {
 	// RefOnDevice computes reference log-probs with the GoMLX forward pass
 	// on Backend (DeviceReference) instead of Reference.
 	RefOnDevice bool
-	Run         RunOptions
-	Reference   Reference
-	Generator   string // names the program in the output's provenance
-	Stdout      io.Writer
-	Stderr      io.Writer // progress lines
+	// LoRA, when set, trains adapters instead of all weights;
+	// ExportAdapter, when not "", is a PEFT adapter directory to write too.
+	LoRA          *LoRA
+	ExportAdapter string
+	Run           RunOptions
+	Reference     Reference
+	Generator     string // names the program in the output's provenance
+	Stdout        io.Writer
+	Stderr        io.Writer // progress lines
 }
 
 // prepared is what the job trains on.
@@ -94,8 +100,15 @@ func (j *Job) Do(ctx context.Context) (*ExportResult, error) {
 	for _, s := range out.Skipped {
 		slog.Info("not copied (another ONNX file; its weights would be stale)", "file", s)
 	}
-	slog.Info("trained", "steps", res.Steps, "time", time.Since(start).Round(time.Second), "out", j.Out,
-		"onnx", out.ONNX, "initializers_updated", out.Updated, "checkpoints", j.CheckpointDir)
+	if j.ExportAdapter != "" {
+		if err := in.model.WritePEFTAdapter(j.ExportAdapter, abs(j.PolicyDir)); err != nil {
+			return nil, fmt.Errorf("export adapter: %w", err)
+		}
+		slog.Info("wrote the PEFT adapter", "dir", j.ExportAdapter)
+	}
+	slog.Info("trained", append([]any{"steps", res.Steps, "time", time.Since(start).Round(time.Second), "out", j.Out,
+		"onnx", out.ONNX, "initializers_updated", out.Updated, "checkpoints", j.CheckpointDir, "peak_rss_mb", peakRSSMB()},
+		heldOut(res.Eval)...)...)
 	res.Stats.log()
 	return out, nil
 }
@@ -123,6 +136,11 @@ func (j *Job) checkPaths() error {
 	if _, err := os.Stat(j.Out); err == nil {
 		return fmt.Errorf("--out %s already exists (dpokit train never overwrites a model directory)", j.Out)
 	}
+	if j.ExportAdapter != "" {
+		if _, err := os.Stat(j.ExportAdapter); err == nil {
+			return fmt.Errorf("--export-adapter %s already exists", j.ExportAdapter)
+		}
+	}
 	ins := []fsutil.Path{{Flag: "--data", Path: j.Data}, {Flag: "--eval-data", Path: j.EvalData},
 		{Flag: "--policy", Path: j.PolicyDir}, {Flag: "--ref", Path: j.RefDir}}
 	for flag, dir := range map[string]string{"--policy": j.PolicyDir, "--ref": j.RefDir} {
@@ -130,7 +148,8 @@ func (j *Job) checkPaths() error {
 			ins = append(ins, fsutil.Named(flag, d.Files()...)...)
 		}
 	}
-	outs := []fsutil.Path{{Flag: "--out", Path: j.Out}, {Flag: "--checkpoint-dir", Path: j.CheckpointDir}, {Flag: "--log", Path: j.LogPath}}
+	outs := []fsutil.Path{{Flag: "--out", Path: j.Out}, {Flag: "--checkpoint-dir", Path: j.CheckpointDir}, {Flag: "--log", Path: j.LogPath},
+		{Flag: "--export-adapter", Path: j.ExportAdapter}}
 	if c := j.RefCache; c != "" && !os.IsPathSeparator(c[len(c)-1]) {
 		outs = append(outs, fsutil.Path{Flag: "--ref-cache", Path: c})
 	}
@@ -165,7 +184,12 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 	}
 	p := j.Prep
 	p.Pair = p.Pair.ForModel(in.policy.Signature.Vocab, in.policy.Context())
-	p.NoReference = !j.Run.Loss.NeedsReference() && j.RefDir == ""
+	p.NoReference = !j.needsRefs()
+	p.Unpaired = j.Run.Objective == KTO
+	if p.Unpaired {
+		p.KLGroup = j.Run.BatchSize
+	}
+	p.LDAlpha = j.Run.LDAlpha
 	if in.identity, err = j.identity(in, p); err != nil {
 		return nil, err
 	}
@@ -183,7 +207,7 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 		return nil, fmt.Errorf("policy %s: initializer %q holds NaN or infinite weights: every loss would be NaN", in.onnx, t)
 	}
 	if in.model, err = Load(in.onnx, LoadOptions{Backend: j.Backend, Signature: &in.policy.Signature,
-		Precision: j.Precision, LogitChunk: j.LogitChunk}); err != nil {
+		Precision: j.Precision, LogitChunk: j.LogitChunk, LoRA: j.LoRA}); err != nil {
 		return nil, err
 	}
 	in.refEngine = j.reference(in.model)
@@ -202,6 +226,7 @@ func (j *Job) prepare(ctx context.Context) (*prepared, error) {
 			return nil, err
 		}
 	}
+	j.noteReference(in.ref)
 	in.train = DataIdentity{Path: abs(j.Data), SHA256: in.identity.Hash("data")}
 	return in, nil
 }
@@ -227,7 +252,8 @@ func (j *Job) identity(in *prepared, p Prep) (*resume.Key, error) {
 	errs := []error{k.Model("policy", in.policy), k.Model("ref", in.ref), k.File("data", j.Data),
 		k.Option("format", p.DataOpts.Format), k.Option("skip-invalid", p.DataOpts.SkipInvalid),
 		k.Option("max-length", p.Pair.MaxLength), k.Option("max-prompt-length", p.Pair.MaxPromptLength),
-		k.Option("no-eos", p.Pair.NoEOS), k.Option("uses-reference", !p.NoReference), k.Option("backend", backendIdentity(j.Backend))}
+		k.Option("no-eos", p.Pair.NoEOS), k.Option("uses-reference", !p.NoReference), k.Option("backend", backendIdentity(j.Backend)),
+		k.Option("lora", j.LoRA)}
 	if j.precision() != FP32 { // fp32 runs keep the identity of runs from before --precision
 		errs = append(errs, k.Option("precision", j.precision()))
 	}
@@ -244,8 +270,8 @@ func (j *Job) train(ctx context.Context, in *prepared, logw io.Writer) (*Result,
 	j.Run.Progress = j.Stderr
 	enc := json.NewEncoder(logw)
 	j.Run.Log = func(r Record) error { return enc.Encode(r) }
-	slog.Info("training", "onnx", in.onnx, "parameters", in.model.Parameters(), "backend", in.model.Backend(),
-		"precision", j.precision(), "pairs", len(j.Run.Train), "loss", j.Run.Loss, "beta", j.Run.Beta)
+	slog.Info("training", "onnx", in.onnx, "parameters", describeParameters(in.model), "backend", in.model.Backend(),
+		"precision", j.precision(), "examples", len(j.Run.Train), "objective", describeObjective(j.Run.Config), "beta", j.Run.Beta)
 	res, err := Run(ctx, in.model, j.Run)
 	if res != nil {
 		in.refEngine.stats(&res.Stats)
@@ -264,6 +290,7 @@ func (j *Job) provenance(in *prepared, res *Result) map[string]any {
 		"steps": res.Steps, "final": res.Last, "eval": res.Eval, "untied_initializers": in.model.Ties,
 		"precision": j.precision(), "performance": res.Stats,
 		"tokenization": j.Pair.ForModel(in.policy.Signature.Vocab, in.policy.Context()), "identity": json.RawMessage(in.identity.Encode()),
+		"lora": in.model.LoRAInfo(), "trainable_parameters": in.model.Parameters(), "peak_rss_mb": peakRSSMB(),
 	}
 }
 
@@ -326,4 +353,87 @@ func abs(p string) string {
 		return a
 	}
 	return p
+}
+
+// needsRefs reports whether the examples need reference log-probs from
+// Reference (the cache): not for reference-free objectives, and not for
+// TR-DPO, whose reference moves and is computed in each step.
+func (j *Job) needsRefs() bool {
+	switch {
+	case j.Run.SyncRefEvery > 0 || j.Run.ReferenceFree:
+		return false
+	case j.Run.Objective == DPO || j.Run.Objective == "":
+		return j.Run.Config.NeedsReference() || j.RefDir != "" // SFT alone: rewards against --ref when given
+	}
+	return j.Run.Config.NeedsReference()
+}
+
+// noteReference says where the reference comes from when it is not the
+// cache of reference log-probs, and points TR-DPO at its weights.
+func (j *Job) noteReference(ref *modeldir.Dir) {
+	switch {
+	case j.Run.SyncRefEvery > 0:
+		if j.RefDir != "" {
+			j.Run.RefWeights = ref.ONNX
+		}
+		slog.Info("TR-DPO: the reference moves, so its log-probs are computed in each training step, not read from the reference cache; it is kept in memory beside the policy",
+			"reference", ref.Path, "sync_every", j.Run.SyncRefEvery)
+	case !j.Run.Config.NeedsReference() && !j.needsRefs():
+		slog.Info("the objective uses no reference model", "objective", describeObjective(j.Run.Config))
+	}
+}
+
+// heldOut is the last evaluation's accuracy for the summary (a reward
+// model's accuracy, or DPO's reward accuracy), with its pair count; none
+// without an evaluation.
+func heldOut(ms *Metrics) []any {
+	if ms == nil {
+		return nil
+	}
+	for _, k := range []string{"accuracy", "rewards/accuracies"} {
+		if a, ok := ms.Values[k]; ok {
+			return []any{"held_out_accuracy", a, "held_out_pairs", ms.Pairs}
+		}
+	}
+	return nil
+}
+
+// describeObjective names the objective and its loss for the log.
+func describeObjective(c Config) string {
+	obj := c.Objective
+	if obj == "" {
+		obj = DPO
+	}
+	s := string(obj)
+	if c.Loss != "" {
+		s += " loss " + string(c.Loss)
+		if len(c.LossWeights) > 0 {
+			s += fmt.Sprintf(" weights %v", c.LossWeights)
+		}
+	}
+	return s
+}
+
+// describeParameters says how many parameters train.
+func describeParameters(m *Model) string {
+	if info := m.LoRAInfo(); info != nil {
+		return fmt.Sprintf("LoRA r=%d on %d weights: %d trainable of %d parameters", info.Config.Rank, len(info.Targets), m.Parameters(), m.AllParameters())
+	}
+	return fmt.Sprintf("%d parameters, all trainable", m.Parameters())
+}
+
+// peakRSSMB returns the process's peak resident memory in MB (Linux; 0
+// elsewhere).
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -40,6 +41,9 @@ type LoadOptions struct {
 	// computed at once (see chunkedLogps): 0 sizes chunks to about 256 MiB
 	// of float32 logits, a negative value computes them all at once.
 	LogitChunk int
+	// LoRA, when set, trains low-rank adapters on the target weights
+	// instead of all weights.
+	LoRA *LoRA
 }
 
 // Model is a causal LM imported from ONNX into GoMLX variables.
@@ -61,7 +65,10 @@ type Model struct {
 	vocab   int
 
 	logitsExec *mlctx.Exec
-	chunk      int // LoadOptions.LogitChunk
+	chunk      int         // LoadOptions.LogitChunk
+	lora       *loraState  // nil: all float32 weights are trained
+	stripped   []string    // initializers whose data m.file no longer holds (their variables do)
+	reward     *rewardHead // the scalar head of a reward model; nil for a language model
 }
 
 // param is one trained weight.
@@ -89,9 +96,11 @@ type modelInput struct {
 // headNode is logits = tail(MatMul(hidden, weight)) at the end of the
 // graph, tail a chain of element-wise operations with scalar constants
 // (none for a plain lm_head; Gemma-2's final soft-capping cap·tanh(x/cap)).
+// rows, when the weight is the transpose of an initializer [vocab, hidden]
+// (a tied embedding), names that initializer.
 type headNode struct {
-	hidden, weight string
-	tail           []tailOp
+	hidden, weight, rows string
+	tail                 []tailOp
 }
 
 // tailOp is one element-wise operation after the head's MatMul: Tanh, or
@@ -157,8 +166,23 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		return nil, err
 	}
 	m.chunk = opts.LogitChunk
+	graphData := g.Data // f itself, or a merged decoder's no-cache branch
+	if opts.LoRA != nil {
+		if graphData, m.lora, err = addLoRA(g, *opts.LoRA, m.logits); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	plain := g == m.file                      // not a merged decoder: the stripped file has g's structure
+	if err := m.stripImported(); err != nil { // the weights are in graphData until imported
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, data = m.file, nil
+	if plain {
+		g = m.file
+	}
+	runtime.GC() // copies of the weights before the import makes two more (one released at once)
 	err = exceptions.TryCatch[error](func() {
-		om, perr := parser.Parse(g.Data)
+		om, perr := parser.Parse(graphData)
 		if perr != nil {
 			panic(perr)
 		}
@@ -171,7 +195,9 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		if perr := om.VariablesToScope(m.ctx.RootScope()); perr != nil {
 			panic(perr)
 		}
+		releaseProtoWeights(om)
 	})
+	graphData = nil
 	if err != nil {
 		return nil, fmt.Errorf("%s: import into GoMLX: %w", path, err)
 	}
@@ -189,11 +215,26 @@ func Load(path string, opts LoadOptions) (m *Model, err error) {
 		}
 		m.params = append(m.params, param{name: t.Name, v: v})
 	}
+	if m.lora != nil {
+		if err := m.bindLoRA(onnxCtx.GetVariable); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	if len(m.params) == 0 {
 		return nil, fmt.Errorf("%s: no float32 weights to train", path)
 	}
+	if err := m.checkStripped(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	if !opts.FullLogits {
-		m.head = findHead(g, m.logits)
+		if m.head = findHead(g, m.logits); m.head != nil {
+			prod := g.Producers()
+			if t := prod[m.head.weight]; t != nil && t.Op == "Transpose" && len(t.Inputs) == 1 && swapsAxes(g, t) {
+				if init, ok := g.Initializer(t.Inputs[0]); ok && len(init.Dims) == 2 {
+					m.head.rows = init.Name
+				}
+			}
+		}
 	}
 	if err := m.dryRun(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -249,6 +290,9 @@ func inputNames(sig *modeldir.Signature) map[string]inputKind {
 func (m *Model) findInputs(named map[string]inputKind) error {
 	names, shs := m.om.Inputs()
 	for i, name := range names {
+		if strings.HasPrefix(name, loraPrefix) {
+			continue // LoRA dropout masks, made in the graph (loraFeeds)
+		}
 		in := modelInput{name: name, shape: shs[i]}
 		dyn := 0
 		for _, d := range in.shape.Dimensions {
@@ -358,9 +402,14 @@ func intTensor(dt dtypes.DType, v []int64, r, t int) *tensors.Tensor {
 // len(m.inputs) nodes of in) and returns the requested values.
 func (m *Model) callGraph(ctx *mlctx.Scope, in []*graph.Node, outputs ...string) []*graph.Node {
 	feeds := make(map[string]*graph.Node, len(m.inputs))
+	var ids *graph.Node
 	for i, mi := range m.inputs {
 		feeds[mi.name] = in[i]
+		if mi.kind == inputIDs {
+			ids = in[i]
+		}
 	}
+	m.loraFeeds(ctx, feeds, ids)
 	return m.om.CallGraph(ctx, in[0].Graph(), feeds, outputs...)
 }
 
@@ -368,17 +417,7 @@ func (m *Model) callGraph(ctx *mlctx.Scope, in []*graph.Node, outputs ...string)
 // each slot n, log softmax(logits[sel[n]])[tgt[n]]. sel is [N, 2] (row,
 // position), tgt [N, 1]; the result is [N].
 func (m *Model) responseLogps(ctx *mlctx.Scope, in []*graph.Node, sel, tgt *graph.Node) *graph.Node {
-	if m.head != nil {
-		out := m.callGraph(ctx, in, m.head.values()...)
-		h, w := out[0], out[1]
-		if h.Rank() != 3 || w.Rank() != 2 {
-			exceptions.Panicf("logits MatMul inputs are %s and %s, want [batch, sequence, hidden] and [hidden, vocab]", h.Shape(), w.Shape())
-		}
-		tail := func(x *graph.Node) *graph.Node { return m.head.applyTail(x, out[2:]) }
-		return chunkedLogps(graph.Gather(h, sel), w, tgt, m.chunkRows(w.Shape().Dim(1)), tail)
-	}
-	full := m.callGraph(ctx, in, m.logits)[0] // [R, T, V]
-	return logSoftmaxAt(graph.Gather(full, sel), graph.Gather(full, graph.Concatenate([]*graph.Node{sel, tgt}, -1)))
+	return m.responseHead(ctx, in, sel, tgt, false).lp
 }
 
 // rowSums adds up slot values per row: seg is [R, N], x [N]; the result is [R].
@@ -451,23 +490,11 @@ func (m *Model) Logits(rows [][]int) ([][]float32, error) {
 		}
 		m.logitsExec = e
 	}
-	T := 0
-	for i, r := range rows {
-		T = max(T, len(r))
-		for _, id := range r {
-			if id < 0 || id >= m.vocab {
-				return nil, fmt.Errorf("row %d: token id %d outside the model's vocabulary of %d", i, id, m.vocab)
-			}
-		}
+	s, err := m.seqBatch(rows)
+	if err != nil {
+		return nil, err
 	}
-	s := seqInputs{R: len(rows), T: T, ids: make([]int64, len(rows)*T), mask: make([]int64, len(rows)*T), pos: make([]int64, len(rows)*T)}
-	for i, r := range rows {
-		for j, id := range r {
-			s.ids[i*T+j] = int64(id)
-			s.mask[i*T+j] = 1
-			s.pos[i*T+j] = int64(j)
-		}
-	}
+	T := s.T
 	out, err := m.logitsExec.Call(m.feed(s)...)
 	if err != nil {
 		return nil, err
@@ -482,4 +509,27 @@ func (m *Model) Logits(rows [][]int) ([][]float32, error) {
 		res[i] = flat[i*T*V : (i*T+len(r))*V]
 	}
 	return res, nil
+}
+
+// seqBatch lays out token sequences as one right-padded batch, positions
+// 0..len-1, checking the ids against the vocabulary.
+func (m *Model) seqBatch(rows [][]int) (seqInputs, error) {
+	T := 0
+	for i, r := range rows {
+		T = max(T, len(r))
+		for _, id := range r {
+			if id < 0 || id >= m.vocab {
+				return seqInputs{}, fmt.Errorf("row %d: token id %d outside the model's vocabulary of %d", i, id, m.vocab)
+			}
+		}
+	}
+	s := seqInputs{R: len(rows), T: T, ids: make([]int64, len(rows)*T), mask: make([]int64, len(rows)*T), pos: make([]int64, len(rows)*T)}
+	for i, r := range rows {
+		for j, id := range r {
+			s.ids[i*T+j] = int64(id)
+			s.mask[i*T+j] = 1
+			s.pos[i*T+j] = int64(j)
+		}
+	}
+	return s, nil
 }

@@ -39,8 +39,15 @@ func TestCDPOLossByHand(t *testing.T) {
 		// = (0.75·0.126928011042973 − 0.25·2.126928011042973) / 0.5 = −0.873071988957027.
 		{Robust, 0.25, -0.873071988957027},
 	} {
+		cfg, err := Config{Loss: tc.loss, Beta: 1, LabelSmoothing: tc.eps}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
 		exec, err := graph.NewExec(backend, func(seq, lengths, ref, pairs *graph.Node) *graph.Node {
-			loss, _ := objective(Config{Loss: tc.loss, Beta: 1, LabelSmoothing: tc.eps}, seq, lengths, ref, pairs)
+			z := graph.ZerosLike(seq)
+			v := &batchValues{P: 1, logp: seq, rawLogp: seq, ref: ref, tokens: lengths, logitMean: z, entropy: z, correct: z,
+				pairs: pairs, labels: graph.ZerosLike(pairs)}
+			loss, _ := buildObjective(cfg, v)
 			return loss
 		})
 		if err != nil {

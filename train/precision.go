@@ -1,7 +1,9 @@
 package train
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"sync"
@@ -9,6 +11,9 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // Precision is the arithmetic of the training passes.
@@ -65,8 +70,85 @@ func backendFor(config string, p Precision) (*wrapped, error) {
 		return nil, err
 	}
 	b := &wrapped{Backend: inner, bf16: p == BF16}
+	if b.bf16 {
+		if err := checkBF16(b); err != nil {
+			return nil, err
+		}
+	}
 	backends.m[key] = b
 	return b, nil
+}
+
+// ErrBF16Product is returned for --precision bf16 when the backend's
+// bfloat16 matrix product is wrong (checkBF16).
+var ErrBF16Product = errors.New("--precision bf16: this backend's bfloat16 matrix product is wrong")
+
+// checkBF16 runs the bfloat16 products of the layouts the training graphs
+// use — plain, contracted over the first axis (weight gradients), with a
+// transposed right operand, with batch axes (attention) — and compares them
+// with float32. GoMLX's AVX2 matrix kernel (github.com/gomlx/compute
+// v0.1.6, used by GOEXPERIMENT=simd builds on CPUs without AVX-512) returns
+// wrong bfloat16 products for the transposed layouts, errors of the size of
+// the results, so bf16 training would be silently wrong there: it is
+// refused instead.
+func checkBF16(b *wrapped) error {
+	for _, c := range []struct {
+		name           string
+		lhs, rhs       []int
+		lc, lb, rc, rb []int
+	}{
+		{"plain", []int{24, 64}, []int{64, 40}, []int{1}, nil, []int{0}, nil},
+		{"first-axis contraction", []int{64, 24}, []int{64, 40}, []int{0}, nil, []int{0}, nil},
+		{"transposed right operand", []int{24, 64}, []int{40, 64}, []int{1}, nil, []int{1}, nil},
+		{"batch axes", []int{2, 4, 24, 16}, []int{2, 4, 40, 16}, []int{3}, []int{0, 1}, []int{3}, []int{0, 1}},
+	} {
+		worst, err := bf16ProductError(b, c.lhs, c.rhs, c.lc, c.lb, c.rc, c.rb)
+		if err != nil {
+			return fmt.Errorf("--precision bf16: checking the backend's bfloat16 matrix product: %w", err)
+		}
+		if worst > 1e-3 {
+			return fmt.Errorf("%w (%s: off by %.3g on values of order 10; GoMLX's AVX2 kernel in a GOEXPERIMENT=simd build): "+
+				"build without GOEXPERIMENT=simd, set GOMLX_SIMD_AVX2=false, or train in fp32", ErrBF16Product, c.name, worst)
+		}
+	}
+	return nil
+}
+
+// bf16ProductError returns the largest difference between the backend's
+// DotGeneral (lowered to bfloat16 operands by b) and the inner backend's
+// float32 one, on operands of small multiples of ¼: exact in bfloat16,
+// with products and sums exact in float32, so the two must be equal.
+func bf16ProductError(b *wrapped, lhsDims, rhsDims, lc, lb, rc, rb []int) (worst float64, err error) {
+	fill := func(dims []int, seed int) *tensors.Tensor {
+		n := 1
+		for _, d := range dims {
+			n *= d
+		}
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32((i*7+seed*13)%17-8) / 4
+		}
+		return tensors.FromFlatDataAndDimensions(v, dims...)
+	}
+	product := func(be compute.Backend) []float32 {
+		out := graph.MustExecOnce(be, func(x, y *graph.Node) *graph.Node {
+			return graph.DotGeneral(x, lc, lb, y, rc, rb)
+		}, fill(lhsDims, 1), fill(rhsDims, 2))
+		v, e := tensors.CopyFlatData[float32](out)
+		if e != nil {
+			panic(e)
+		}
+		return v
+	}
+	var got, want []float32
+	err = exceptions.TryCatch[error](func() { got, want = product(b), product(b.Backend) })
+	if err != nil {
+		return 0, err
+	}
+	for i := range got {
+		worst = max(worst, math.Abs(float64(got[i]-want[i])))
+	}
+	return worst, nil
 }
 
 // wrapped is a GoMLX backend that, with bf16, lowers float32 matrix

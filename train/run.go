@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dpokit/dpokit/internal/fsutil"
@@ -48,6 +46,9 @@ type RunOptions struct {
 	// Start is when the job began, for the time to the first step; zero
 	// means when Run was called.
 	Start time.Time
+	// RefWeights is the ONNX file whose weights start TR-DPO's moving
+	// reference (Config.SyncRefEvery); "" for the starting policy.
+	RefWeights string
 	// Log receives each step's and evaluation's record (see Record).
 	Log func(Record) error
 	// Progress receives a human-readable line per step; nil for none.
@@ -69,20 +70,12 @@ type Record struct {
 func (r Record) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `{"split":%q,"step":%d,"epoch":%s`, r.Split, r.Step, strconv.FormatFloat(r.Epoch, 'g', -1, 64))
-	v := reflect.ValueOf(r.Metrics)
-	for i := range v.NumField() {
-		key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-		if r.Split == "eval" {
-			if key == "grad_norm" || key == "learning_rate" {
-				continue
-			}
-			key = "eval_" + key
-		}
-		val, err := json.Marshal(v.Field(i).Interface())
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&b, ",%q:%s", key, val)
+	prefix := ""
+	if r.Split == "eval" {
+		prefix = "eval_"
+	}
+	if err := appendFields(&b, prefix, r.Metrics.fields(r.Split != "eval")); err != nil {
+		return nil, err
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
@@ -145,6 +138,11 @@ func Run(ctx context.Context, m *Model, o RunOptions) (*Result, error) {
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.SyncRefEvery > 0 && o.RefWeights != "" {
+		if err := tr.LoadReferenceWeights(o.RefWeights); err != nil {
+			return nil, err
+		}
 	}
 	res := &Result{Config: cfg}
 	if o.Resume {

@@ -297,11 +297,7 @@ func (t *Trainer) argShapes(s Shape) []shapes.Shape { return t.m.argShapes(t.cfg
 
 // argShapes are the shapes of the graph inputs of a batch of P pairs.
 func (m *Model) argShapes(P int, s Shape) []shapes.Shape {
-	R := 2 * P
-	p := &packed{seqInputs: seqInputs{R: R, T: s.T, ids: make([]int64, R*s.T), mask: make([]int64, R*s.T), pos: make([]int64, R*s.T)},
-		P: P, N: s.N, sel: make([]int32, 2*s.N), tgt: make([]int32, s.N), seg: make([]float32, R*s.N),
-		ref: make([]float32, R), pairs: make([]float32, P)}
-	args := m.batchArgs(p)
+	args := m.batchArgs(newPacked(P, s.T, s.N))
 	out := make([]shapes.Shape, len(args))
 	for i, a := range args {
 		out[i] = a.(*tensors.Tensor).Shape()

@@ -14,7 +14,14 @@ import (
 
 // Metrics are what TRL logs for a step (or an evaluation), averaged over
 // its micro-batches, each micro-batch's figure a mean over its pairs.
+// Values holds every figure of the objective by TRL's name (loss,
+// rewards/*, logps/*, logits/*, entropy, mean_token_accuracy, and the
+// objective's own: kl, nll_loss, log_odds_ratio, …) in the order of
+// Names; the named fields repeat the common ones.
 type Metrics struct {
+	Names  []string           `json:"-"`
+	Values map[string]float64 `json:"-"`
+
 	Loss              float64 `json:"loss"`
 	RewardsChosen     float64 `json:"rewards/chosen"`
 	RewardsRejected   float64 `json:"rewards/rejected"`
@@ -55,8 +62,10 @@ type Trainer struct {
 	apply  *mlctx.Exec
 	logps  *mlctx.Exec // lazily: per-sequence log-probs
 
-	plan      []Shape            // the batch shapes of a run (shapes.go); nil: buckets
-	shapesRun map[string][]Shape // distinct shapes compiled or run, per step graph
+	plan        []Shape            // the batch shapes of a run (shapes.go); nil: buckets
+	shapesRun   map[string][]Shape // distinct shapes compiled or run, per step graph
+	metricNames []string           // of the stats the step graphs return, set when they are built
+	ref         *reference
 }
 
 // maxShapes bounds the compiled graphs kept per function: the (T, N)
@@ -71,6 +80,11 @@ func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	t := &Trainer{m: m, cfg: cfg}
+	if cfg.Objective == Reward && m.reward == nil {
+		if err := m.addRewardHead(); err != nil {
+			return nil, err
+		}
+	}
 	err = exceptions.TryCatch[error](func() {
 		ctx := m.ctx.RootScope()
 		nMoments := 2
@@ -98,6 +112,14 @@ func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.SyncRefEvery > 0 {
+		if m.lora != nil {
+			return nil, fmt.Errorf("TR-DPO (reference syncing) with LoRA adapters: the reference would need its own copy of the weights; train without LoRA")
+		}
+		if t.ref, err = newReference(m, cfg.RefMixupAlpha); err != nil {
+			return nil, err
+		}
+	}
 	if t.micro, err = mlctx.NewExec(m.backend, m.ctx, t.microGraph); err != nil {
 		return nil, err
 	}
@@ -118,22 +140,27 @@ func (t *Trainer) Config() Config { return t.cfg }
 // StepsDone returns the number of optimizer steps applied.
 func (t *Trainer) StepsDone() int { return t.step }
 
-// batchInputs are the graph inputs after the model's: sel, tgt, seg, ref, pairs.
-const numBatchInputs = 5
+// batchInputs are the graph inputs after the model's: sel, tgt, seg, ref,
+// pairs, tail, labels, margin.
+const numBatchInputs = 8
 
 func (t *Trainer) batchArgs(p *packed) []any { return t.m.batchArgs(p) }
 
-// forward builds the objective of one micro-batch.
+// forward builds the objective of one micro-batch: its loss and its
+// metrics ([2, K]: values and weights, named by t.metricNames).
 func (t *Trainer) forward(ctx *mlctx.Scope, in []*graph.Node) (loss, stats *graph.Node) {
-	k := len(in) - numBatchInputs
-	sel, tgt, seg, ref, pairs := in[k], in[k+1], in[k+2], in[k+3], in[k+4]
-	lp := t.m.responseLogps(ctx, in[:k], sel, tgt)
-	return objective(t.cfg, rowSums(seg, lp), graph.ReduceSum(seg, -1), ref, pairs)
+	loss, ms := buildObjective(t.cfg, t.batchValues(ctx, in))
+	t.metricNames = t.metricNames[:0]
+	for _, m := range ms {
+		t.metricNames = append(t.metricNames, m.name)
+	}
+	return loss, stackMetrics(ms)
 }
 
 // microGraph adds the gradient of loss/GradAccum to the accumulators and
 // returns the statistics.
 func (t *Trainer) microGraph(ctx *mlctx.Scope, in []*graph.Node) *graph.Node {
+	ctx.Store().SetTraining(in[0].Graph(), true) // LoRA dropout
 	loss, stats := t.forward(ctx, in)
 	g := loss.Graph()
 	nodes := make([]*graph.Node, len(t.m.params))
@@ -248,7 +275,7 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 	if len(micro) == 0 {
 		return ms, fmt.Errorf("step %d: no micro-batches", t.step+1)
 	}
-	sum := make([]float64, numStats)
+	var agg metricSums
 	for _, exs := range micro {
 		p, err := t.pack(exs)
 		if err != nil {
@@ -263,16 +290,14 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 		if err != nil {
 			return ms, err
 		}
-		if l := float64(st[statLoss]); math.IsNaN(l) || math.IsInf(l, 0) {
+		if l := float64(st[0]); math.IsNaN(l) || math.IsInf(l, 0) {
 			nf := &NonFiniteError{Step: t.step + 1, What: "loss", Value: l}
 			if err := t.clearGrads(); err != nil {
 				return ms, fmt.Errorf("%w; %w", nf, err)
 			}
 			return ms, nf
 		}
-		for i := range sum {
-			sum[i] += float64(st[i])
-		}
+		agg.add(st, 1)
 		ms.Pairs += p.n
 		ms.Tokens += p.tokens
 	}
@@ -294,7 +319,10 @@ func (t *Trainer) Step(micro [][]Example) (Metrics, error) {
 		return ms, &NonFiniteError{Step: t.step + 1, What: "gradient norm", Value: norm}
 	}
 	t.step++
-	fillMetrics(&ms, sum, len(micro))
+	if err := t.afterStep(); err != nil {
+		return ms, err
+	}
+	agg.fill(&ms, t.metricNames)
 	ms.GradNorm = norm
 	ms.LearningRate = lr
 	ms.Seconds = time.Since(start).Seconds()
@@ -314,17 +342,6 @@ func (t *Trainer) clearGrads() error {
 	return nil
 }
 
-func fillMetrics(ms *Metrics, sum []float64, n int) {
-	f := float64(n)
-	ms.Loss = sum[statLoss] / f
-	ms.RewardsChosen = sum[statRewardChosen] / f
-	ms.RewardsRejected = sum[statRewardRejected] / f
-	ms.RewardsAccuracies = sum[statAccuracy] / f
-	ms.RewardsMargins = sum[statMargin] / f
-	ms.LogpsChosen = sum[statLogpChosen] / f
-	ms.LogpsRejected = sum[statLogpRejected] / f
-}
-
 // Evaluate computes the metrics of exs without changing anything, in
 // micro-batches of BatchSize pairs; each pair counts equally.
 func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
@@ -333,7 +350,7 @@ func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
 	if len(exs) == 0 {
 		return ms, fmt.Errorf("evaluate: no pairs")
 	}
-	sum := make([]float64, numStats)
+	var agg metricSums
 	for lo := 0; lo < len(exs); lo += t.cfg.BatchSize {
 		batch := exs[lo:min(lo+t.cfg.BatchSize, len(exs))]
 		p, err := t.pack(batch)
@@ -349,13 +366,11 @@ func (t *Trainer) Evaluate(exs []Example) (Metrics, error) {
 		if err != nil {
 			return ms, err
 		}
-		for i := range sum {
-			sum[i] += float64(st[i]) * float64(p.n)
-		}
+		agg.add(st, float64(p.n))
 		ms.Pairs += p.n
 		ms.Tokens += p.tokens
 	}
-	fillMetrics(&ms, sum, ms.Pairs)
+	agg.fill(&ms, t.metricNames)
 	ms.Seconds = time.Since(start).Seconds()
 	if ms.Seconds > 0 {
 		ms.TokensPerSecond = float64(ms.Tokens) / ms.Seconds

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dpokit/dpokit/modeldir"
+	"github.com/dpokit/dpokit/train"
 )
 
 func modelsCommand() *cli.Command {
@@ -29,12 +30,20 @@ func modelsCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				targets, err := loraCandidates(d.ONNX)
+				if err != nil {
+					return err
+				}
 				if c.Bool("json") {
 					enc := json.NewEncoder(c.App.Writer)
 					enc.SetIndent("", "  ")
-					return enc.Encode(info)
+					return enc.Encode(struct {
+						modeldir.Info
+						LoRATargets []train.LoRACandidate `json:"lora_targets"`
+					}{info, targets})
 				}
 				info.WriteText(c.App.Writer)
+				writeLoRACandidates(c.App.Writer, targets)
 				return nil
 			},
 		}},

@@ -31,9 +31,29 @@ func trainCommand() *cli.Command {
 			&cli.BoolFlag{Name: "skip-invalid", Usage: "skip bad records (each reported) instead of stopping"},
 			&cli.StringFlag{Name: "eval-data", Usage: "preference pairs to evaluate on"},
 			&cli.IntFlag{Name: "eval-every", Usage: "evaluate every N steps (0: at the end only)"},
-			&cli.StringFlag{Name: "loss", Value: "sigmoid", Usage: "sigmoid (DPO), ipo, hinge, robust or sft"},
-			&cli.Float64Flag{Name: "beta", Value: 0.1, Usage: "β of DPO"},
-			&cli.Float64Flag{Name: "label-smoothing", Usage: "ε: sigmoid with ε > 0 is conservative DPO (cDPO); robust uses it too"},
+			&cli.StringFlag{Name: "objective", Value: "dpo", Usage: "dpo, kto (unpaired {prompt, completion, label} data), orpo, cpo, simpo or reward"},
+			&cli.StringFlag{Name: "loss", Usage: "dpo: one or several comma-separated of sigmoid (default), hinge, ipo, exo_pair, nca_pair, robust, bco_pair, sppo_hard, aot, aot_unpaired, apo_zero, apo_down, discopop, sft, sigmoid_norm; cpo: sigmoid, hinge, ipo or simpo"},
+			&cli.StringFlag{Name: "loss-weights", Usage: "comma-separated weights of the --loss terms (default 1 each), e.g. 0.8,0.2,1.0 for MPO"},
+			&cli.Float64Flag{Name: "beta", Value: 0.1, Usage: "β of DPO (ORPO's λ, the reward scale of KTO, CPO and SimPO)"},
+			&cli.Float64Flag{Name: "label-smoothing", Usage: "ε: sigmoid with ε > 0 is conservative DPO (cDPO); robust, exo_pair, aot, aot_unpaired and cpo use it too"},
+			&cli.StringFlag{Name: "f-divergence", Value: "reverse_kl", Usage: "f-DPO regulariser: reverse_kl, forward_kl, js_divergence or alpha_divergence"},
+			&cli.Float64Flag{Name: "f-alpha-coef", Value: 0.5, Usage: "α of --f-divergence alpha_divergence"},
+			&cli.Float64Flag{Name: "ld-alpha", Usage: "LD-DPO: weight in [0, 1] of the response tokens past the shorter response's length (unset: off)"},
+			&cli.BoolFlag{Name: "use-weighting", Usage: "WPO: weight each pair by the policy's length-normalised sequence probabilities"},
+			&cli.Float64Flag{Name: "discopop-tau", Value: 0.05, Usage: "τ of the discopop loss"},
+			&cli.BoolFlag{Name: "reference-free", Usage: "take the reference log-probs as 0 (no reference model)"},
+			&cli.IntFlag{Name: "sync-ref-every", Usage: "TR-DPO: every N steps the reference becomes α·policy + (1−α)·reference (it is kept in memory; 0: off)"},
+			&cli.Float64Flag{Name: "ref-mixup-alpha", Value: 0.6, Usage: "α of --sync-ref-every"},
+			&cli.Float64Flag{Name: "desirable-weight", Value: 1, Usage: "kto: weight of the desirable examples' losses"},
+			&cli.Float64Flag{Name: "undesirable-weight", Value: 1, Usage: "kto: weight of the undesirable examples' losses"},
+			&cli.Float64Flag{Name: "simpo-gamma", Value: 0.5, Usage: "simpo: target reward margin γ"},
+			&cli.Float64Flag{Name: "cpo-alpha", Usage: "cpo and simpo: weight of the chosen responses' NLL (default 1 for cpo, 0 for simpo)"},
+			&cli.Float64Flag{Name: "center-rewards-coef", Usage: "reward: coefficient of the mean squared reward (r_w + r_l)², which centres the rewards on 0 (TRL's center_rewards_coefficient; 0: off)"},
+			&cli.IntFlag{Name: "lora-rank", Usage: "train LoRA adapters of this rank on --lora-targets instead of all weights (0: full fine-tuning)"},
+			&cli.Float64Flag{Name: "lora-alpha", Value: 16, Usage: "LoRA α: the adapters add (α/rank)·B·A"},
+			&cli.Float64Flag{Name: "lora-dropout", Usage: "dropout on the adapters' input while training"},
+			&cli.StringFlag{Name: "lora-targets", Usage: "comma-separated MatMul weights to adapt: module names (q_proj matches ...q_proj.weight), initializer names or globs; `dpokit models inspect` lists them"},
+			&cli.StringFlag{Name: "export-adapter", Usage: "with --lora-rank: also write the adapters as a Hugging Face PEFT adapter directory (adapter_config.json, adapter_model.safetensors)"},
 			&cli.StringFlag{Name: "optimizer", Value: "adamw", Usage: "adamw or rmsprop (PyTorch's)"},
 			&cli.Float64Flag{Name: "lr", Value: 1e-6, Usage: "peak learning rate"},
 			&cli.Float64Flag{Name: "weight-decay", Usage: "AdamW decoupled weight decay (RMSprop: L2)"},
@@ -86,7 +106,12 @@ func runTrain(c *cli.Context) error {
 // configFlags maps train.Config's JSON field names to their flags.
 var configFlags = map[string]string{"learning_rate": "lr", "lr_schedule": "lr-schedule", "label_smoothing": "label-smoothing",
 	"weight_decay": "weight-decay", "warmup_steps": "warmup-steps", "batch_size": "batch-size", "grad_accum": "grad-accum",
-	"max_grad_norm": "max-grad-norm", "loss": "loss", "beta": "beta", "optimizer": "optimizer"}
+	"max_grad_norm": "max-grad-norm", "loss": "loss", "beta": "beta", "optimizer": "optimizer",
+	"objective": "objective", "loss_weights": "loss-weights", "f_divergence_type": "f-divergence", "f_alpha_divergence_coef": "f-alpha-coef",
+	"ld_alpha": "ld-alpha", "use_weighting": "use-weighting", "discopop_tau": "discopop-tau", "reference_free": "reference-free",
+	"ref_model_sync_steps": "sync-ref-every", "ref_model_mixup_alpha": "ref-mixup-alpha", "desirable_weight": "desirable-weight",
+	"undesirable_weight": "undesirable-weight", "simpo_gamma": "simpo-gamma", "cpo_alpha": "cpo-alpha",
+	"center_rewards_coefficient": "center-rewards-coef"}
 
 // trainOptions turns the flags into a train job; its reference log-probs
 // come from ONNX Runtime, opened only when they are not cached.
@@ -118,6 +143,10 @@ func trainOptions(c *cli.Context) (*train.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	lora, err := loraFlags(c)
+	if err != nil {
+		return nil, err
+	}
 	ro, err := runtimeOptions(c)
 	if err != nil {
 		return nil, err
@@ -132,6 +161,7 @@ func trainOptions(c *cli.Context) (*train.Job, error) {
 		Prep: train.Prep{DataOpts: dataset.Options{Format: format, SkipInvalid: c.Bool("skip-invalid")}, Pair: pair,
 			RefCache: refCache(c.String("ref-cache"), c.String("out"))},
 		Backend: dev.backend, Precision: dev.precision, LogitChunk: c.Int("logit-chunk"), RefOnDevice: dev.refOnDevice,
+		LoRA: lora, ExportAdapter: c.String("export-adapter"),
 		Run: train.RunOptions{Config: cfg, Epochs: c.Int("epochs"), MaxSteps: c.Int("max-steps"), Seed: c.Uint64("seed"),
 			EvalEvery: c.Int("eval-every"), SaveEvery: c.Int("save-every"), Resume: c.Bool("resume"), MaxShapes: c.Int("max-shapes")},
 		Reference: &logprob.Reference{Runtime: func() (*models.Runtime, error) { return models.NewRuntime(ro) },
@@ -153,6 +183,11 @@ func trainConfig(c *cli.Context) (train.Config, error) {
 		Schedule: c.String("lr-schedule"), WarmupSteps: c.Int("warmup-steps"),
 		BatchSize: c.Int("batch-size"), GradAccum: c.Int("grad-accum"), MaxGradNorm: c.Float64("max-grad-norm"),
 	}
+	objectives, err := objectiveFlags(c)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Objectives = objectives
 	if err := train.CheckConfig(cfg); err != nil {
 		var ce *train.ConfigError
 		if errors.As(err, &ce) && configFlags[ce.Field] != "" {

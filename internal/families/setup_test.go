@@ -20,7 +20,7 @@ const root = "../.."
 // scripts are the files whose content names the generated folder; the
 // list and the hashing are those of make_families.py's script_hash.
 var scripts = []string{"testdata/families/make_families.py", "testdata/families/encode.js",
-	"testdata/models/make_models.py", "testdata/train/dpo_reference.py", "scripts/fetch/tokenizers.sh"}
+	"testdata/models/make_models.py", "testdata/families/dpo_sigmoid.py", "scripts/fetch/tokenizers.sh"}
 
 var (
 	genDir string          // the generated models and references

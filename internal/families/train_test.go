@@ -11,7 +11,7 @@ import (
 	"github.com/dpokit/dpokit/train"
 )
 
-// trainRef is a run in testdata/train/dpo_reference.py's schema, written by
+// trainRef is a run in testdata/families/dpo_sigmoid.py's schema, written by
 // make_families.py with its functions on the family's policy and ref.
 type trainRef struct {
 	Config struct {

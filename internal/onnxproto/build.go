@@ -58,8 +58,9 @@ func EncodeNode(op, domain string, ins, outs []string, attrs ...Attr) []byte {
 	return n
 }
 
-// value encodes a ValueInfoProto; a dim is a number or a symbolic name.
-func value(name string, elem uint64, dims ...any) []byte {
+// EncodeValueInfo encodes a ValueInfoProto of a tensor of the element
+// type; a dim is a number (int) or a symbolic name (string).
+func EncodeValueInfo(name string, elem uint64, dims ...any) []byte {
 	var shape []byte
 	for _, d := range dims {
 		var dim []byte
@@ -77,12 +78,12 @@ func value(name string, elem uint64, dims ...any) []byte {
 
 // Input declares a graph input of the element type and dims (int or string).
 func (g *Builder) Input(name string, elem uint64, dims ...any) {
-	g.inputs = append(g.inputs, value(name, elem, dims...))
+	g.inputs = append(g.inputs, EncodeValueInfo(name, elem, dims...))
 }
 
 // Output declares a graph output.
 func (g *Builder) Output(name string, elem uint64, dims ...any) {
-	g.outputs = append(g.outputs, value(name, elem, dims...))
+	g.outputs = append(g.outputs, EncodeValueInfo(name, elem, dims...))
 }
 
 func tensor(name string, elem uint64, dims []int, raw []byte) []byte {
@@ -97,20 +98,30 @@ func tensor(name string, elem uint64, dims []int, raw []byte) []byte {
 
 // Floats adds a float32 initializer.
 func (g *Builder) Floats(name string, dims []int, v []float32) {
-	raw := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
-	}
-	g.inits = append(g.inits, tensor(name, Float, dims, raw))
+	g.inits = append(g.inits, EncodeFloats(name, dims, v))
 }
 
 // Int64s adds an int64 initializer.
 func (g *Builder) Int64s(name string, dims []int, v []int64) {
+	g.inits = append(g.inits, EncodeInt64s(name, dims, v))
+}
+
+// EncodeFloats encodes a float32 TensorProto with raw data.
+func EncodeFloats(name string, dims []int, v []float32) []byte {
+	raw := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
+	}
+	return tensor(name, Float, dims, raw)
+}
+
+// EncodeInt64s encodes an int64 TensorProto with raw data.
+func EncodeInt64s(name string, dims []int, v []int64) []byte {
 	raw := make([]byte, 8*len(v))
 	for i, x := range v {
 		binary.LittleEndian.PutUint64(raw[8*i:], uint64(x))
 	}
-	g.inits = append(g.inits, tensor(name, Int64, dims, raw))
+	return tensor(name, Int64, dims, raw)
 }
 
 // Model serializes the graph as a ModelProto (IR version 8) importing the

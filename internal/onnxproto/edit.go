@@ -14,13 +14,17 @@ import (
 // Edit describes a rewrite of the main graph: nodes dropped, replaced or
 // spliced (replaced by a run of nodes) and initializers replaced (by index
 // into Graph.Nodes and Graph.Inits, with encoded NodeProto and TensorProto
-// bodies), and TensorProtos appended.
+// bodies), graph inputs dropped by name, the graph outputs dropped, and
+// TensorProtos appended.
 type Edit struct {
 	DropNodes    map[int]bool
 	ReplaceNodes map[int][]byte
 	SpliceNodes  map[int][][]byte
 	ReplaceInits map[int][]byte
+	DropInputs   map[string]bool
+	DropOutputs  bool // every graph output (AppendGraph declares the new ones)
 	AddInits     [][]byte
+	AppendGraph  []byte // encoded GraphProto fields appended at its end (nodes, inputs, outputs)
 }
 
 // Rewrite returns a copy of the model with the edit applied. Every other
@@ -36,8 +40,24 @@ func (m *Model) Rewrite(e Edit) ([]byte, error) {
 		initAt[t.Field.From] = i
 	}
 	body := m.Data[g.Span.From:g.Span.To]
-	newGraph := make([]byte, 0, len(body)+len(e.AddInits)*64)
-	err := Walk(body, g.Span.From, func(num protowire.Number, typ protowire.Type, _ []byte, _ uint64, field Span) error {
+	size := len(body) + len(e.AppendGraph)
+	for _, b := range e.AddInits {
+		size += len(b) + 16
+	}
+	newGraph := make([]byte, 0, size)
+	err := Walk(body, g.Span.From, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64, field Span) error {
+		if typ == protowire.BytesType && (num == 12 && e.DropOutputs || num == 11 && len(e.DropInputs) > 0) {
+			if num == 12 {
+				return nil
+			}
+			vi, err := parseValueInfo(v)
+			if err != nil {
+				return err
+			}
+			if e.DropInputs[vi.Name] {
+				return nil
+			}
+		}
 		if typ == protowire.BytesType && num == 1 {
 			if i, ok := nodeAt[field.From]; ok {
 				if e.DropNodes[i] {
@@ -72,6 +92,7 @@ func (m *Model) Rewrite(e Edit) ([]byte, error) {
 	for _, b := range e.AddInits {
 		newGraph = AppendMessage(newGraph, 5, b)
 	}
+	newGraph = append(newGraph, e.AppendGraph...)
 	out := make([]byte, 0, len(m.Data)-len(body)+len(newGraph)+16)
 	err = Walk(m.Data, 0, func(num protowire.Number, typ protowire.Type, _ []byte, _ uint64, field Span) error {
 		if num == 7 && typ == protowire.BytesType {

@@ -54,7 +54,7 @@ references/<family>.json:
   text         (families with a committed or cached tokenizer) preference pairs and prompts as
                text, their ids from Hugging Face's Rust tokenizers (prompt with special tokens,
                responses without, EOS appended as TRL does), log-probs and greedy tokens
-  train        testdata/train/dpo_reference.py's schema: 10 DPO steps (sigmoid, AdamW) of the
+  train        testdata/families/dpo_sigmoid.py's schema: 10 DPO steps (sigmoid, AdamW) of the
                policy against the ref's log-probs, logged as TRL and Hugging Face log them
 manifest.json lists families, directories and variants.
 """
@@ -76,14 +76,14 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "testdata", "models"))
-sys.path.insert(0, os.path.join(ROOT, "testdata", "train"))
+sys.path.insert(0, HERE)
 import make_models as mm  # noqa: E402
-import dpo_reference as dpo  # noqa: E402
+import dpo_sigmoid as dpo  # noqa: E402
 
 OPSET = 14
 # The files whose content names the generated folder (internal/families hashes the same list).
 SCRIPTS = ("testdata/families/make_families.py", "testdata/families/encode.js",
-           "testdata/models/make_models.py", "testdata/train/dpo_reference.py", "scripts/fetch/tokenizers.sh")
+           "testdata/models/make_models.py", "testdata/families/dpo_sigmoid.py", "scripts/fetch/tokenizers.sh")
 
 
 # ---------------------------------------------------------------------------
@@ -647,7 +647,7 @@ def greedy(model, prompt, steps, eos):
 
 
 def response_logps(model, cfg, batch):
-    """dpo_reference.response_logps with the head applied only at the positions that predict
+    """dpo_sigmoid.response_logps with the head applied only at the positions that predict
     response tokens (a 262k-token head at every position is slow here), and the head and its
     log-softmax in float64. In float32 the head's backward pass, d hidden = sum over the
     vocabulary of d logit_v * w_v, runs through Debian's reference BLAS as one sequential sum:
@@ -752,7 +752,7 @@ def text_refs(name, ref, policy, tok_src, gen, node_modules):
 
 
 def train_ref(name, cfg, ref, policy_state, rng):
-    """dpo_reference.py's run on this family: 8 pairs of random ids, 10 sigmoid-DPO steps."""
+    """dpo_sigmoid.py's run on this family: 8 pairs of random ids, 10 sigmoid-DPO steps."""
     vocab = cfg["vocab_size"]
     pairs = []
     for i in range(dpo.PAIRS):
