@@ -101,15 +101,7 @@ func TestSampleText(t *testing.T) {
 	for _, s := range subjects(t, false) {
 		t.Run(s.dir, func(t *testing.T) {
 			tmp := t.TempDir()
-			prompts := filepath.Join(tmp, "prompts.jsonl")
-			var lines []string
-			maxNew := 0
-			for _, p := range s.refs.Text.Prompts {
-				b, _ := json.Marshal(map[string]string{"id": p.ID, "prompt": p.Prompt})
-				lines = append(lines, string(b))
-				maxNew = max(maxNew, p.MaxNew)
-			}
-			writeFile(t, prompts, strings.Join(lines, "\n")+"\n")
+			prompts, maxNew := writePrompts(t, s, tmp)
 			out := filepath.Join(tmp, "samples.jsonl")
 			dpokit(t, "sample", "--model", s.path(), "--prompts", prompts, "--out", out, "--temperature", "0",
 				"--n", "1", "--max-new-tokens", strconv.Itoa(maxNew))
@@ -127,7 +119,58 @@ func TestSampleText(t *testing.T) {
 	}
 }
 
-// scoreLine and sampleLine are the fields of dpokit's output lines that
+// TestBestofnText runs `dpokit bestofn --rank logprob` at temperature 0
+// on text prompts: the kept completion starts with PyTorch's greedy
+// continuation (as in TestSampleText), and its score — the completion's
+// log-prob recomputed by the batched scoring engine on the whole sequence —
+// equals the log-prob the KV-cache decoder summed while drawing it. Each is
+// within 2e-5 per token of PyTorch (TestLogProbs' bound), so they agree
+// within 4e-5 per generated token.
+func TestBestofnText(t *testing.T) {
+	for _, s := range subjects(t, false) {
+		t.Run(s.dir, func(t *testing.T) {
+			tmp := t.TempDir()
+			prompts, maxNew := writePrompts(t, s, tmp)
+			out := filepath.Join(tmp, "best.jsonl")
+			dpokit(t, "bestofn", "--model", s.path(), "--prompts", prompts, "--out", out, "--temperature", "0",
+				"--n", "2", "--rank", "logprob", "--max-new-tokens", strconv.Itoa(maxNew))
+			got := readJSONL[bestLine](t, out)
+			if len(got) != len(s.refs.Text.Prompts) {
+				t.Fatalf("%d prompts ranked, want %d", len(got), len(s.refs.Text.Prompts))
+			}
+			for i, p := range s.refs.Text.Prompts {
+				if got[i].Best < 0 || got[i].Best >= len(got[i].Completions) {
+					t.Fatalf("prompt %s: best %d of %d completions", p.ID, got[i].Best, len(got[i].Completions))
+				}
+				c := got[i].Completions[got[i].Best]
+				if got[i].ID != p.ID || len(c.TokenIDs) < len(p.Tokens) || !slices.Equal(c.TokenIDs[:len(p.Tokens)], p.Tokens) {
+					t.Errorf("prompt %s: dpokit %v, PyTorch %v", p.ID, c.TokenIDs, p.Tokens)
+				}
+				if d, bound := math.Abs(c.Score-c.Logp), 4e-5*float64(len(c.TokenIDs)); !(d <= bound) {
+					t.Errorf("prompt %s: scored log-prob %.7f, decoded %.7f: differ by %.2g > %.2g", p.ID, c.Score, c.Logp, d, bound)
+				}
+			}
+		})
+	}
+}
+
+// writePrompts writes the subject's text prompts as a prompts file in dir
+// and returns it with the most tokens any prompt's reference continues.
+func writePrompts(t *testing.T, s subject, dir string) (string, int) {
+	t.Helper()
+	prompts := filepath.Join(dir, "prompts.jsonl")
+	var lines []string
+	maxNew := 0
+	for _, p := range s.refs.Text.Prompts {
+		b, _ := json.Marshal(map[string]string{"id": p.ID, "prompt": p.Prompt})
+		lines = append(lines, string(b))
+		maxNew = max(maxNew, p.MaxNew)
+	}
+	writeFile(t, prompts, strings.Join(lines, "\n")+"\n")
+	return prompts, maxNew
+}
+
+// scoreLine, sampleLine and bestLine are the fields of dpokit's output lines that
 // the tests compare.
 type scoreLine struct {
 	ID             string  `json:"id"`
@@ -173,4 +216,14 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+type bestLine struct {
+	ID          string `json:"id"`
+	Best        int    `json:"best"`
+	Completions []struct {
+		TokenIDs []int   `json:"token_ids"`
+		Logp     float64 `json:"logp"`
+		Score    float64 `json:"score"`
+	} `json:"completions"`
 }
