@@ -282,18 +282,10 @@ func (j *Job) key(dir *modeldir.Dir, ps *prompts) (key, run *resume.Key, err err
 // records it holds by journal index.
 func (j *Job) openJournal(key *resume.Key) (*fsutil.Journal, map[int]results.Record, error) {
 	path := j.out() + ".partial"
-	journal, lines, err := resume.OpenJournal(path, key, j.Resume || j.sharded())
+	done := map[int]results.Record{}
+	journal, err := resume.OpenRecords(path, key, j.Resume || j.sharded(), func(r indexed) { done[r.Index] = r.Record })
 	if err != nil {
 		return nil, nil, err
-	}
-	done := map[int]results.Record{}
-	for i, l := range lines {
-		var r indexed
-		if err := json.Unmarshal(l, &r); err != nil {
-			journal.Close()
-			return nil, nil, fmt.Errorf("%s:%d: %w", path, i+2, err)
-		}
-		done[r.Index] = r.Record
 	}
 	if len(done) > 0 {
 		slog.Info("resuming", "finished_records", len(done), "journal", path)

@@ -346,17 +346,9 @@ func (j *Job) identify(in *prepared) error {
 // openJournal opens the journal of interrupted results and loads them
 // into done.
 func openJournal(path string, key *resume.Key, resuming bool, done map[int]results.Result) (*fsutil.Journal, error) {
-	journal, lines, err := resume.OpenJournal(path, key, resuming)
+	journal, err := resume.OpenRecords(path, key, resuming, func(r Indexed) { done[r.Index] = r.Result })
 	if err != nil {
 		return nil, err
-	}
-	for i, l := range lines {
-		var r Indexed
-		if err := json.Unmarshal(l, &r); err != nil {
-			journal.Close()
-			return nil, fmt.Errorf("%s:%d: %w", path, i+2, err)
-		}
-		done[r.Index] = r.Result
 	}
 	if len(done) > 0 {
 		slog.Info("resuming", "finished_pairs", len(done), "journal", path)

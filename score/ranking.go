@@ -195,17 +195,9 @@ func encodeRow(tok *tokenize.Tokenizer, opts tokenize.PairOptions, r dataset.Ran
 // openRankingJournal opens the journal of interrupted completions and
 // loads them into done.
 func openRankingJournal(path string, key *resume.Key, resuming bool, done map[[2]int]completion) (*fsutil.Journal, error) {
-	journal, lines, err := resume.OpenJournal(path, key, resuming)
+	journal, err := resume.OpenRecords(path, key, resuming, func(c completion) { done[[2]int{c.Row, c.K}] = c })
 	if err != nil {
 		return nil, err
-	}
-	for i, l := range lines {
-		var c completion
-		if err := json.Unmarshal(l, &c); err != nil {
-			journal.Close()
-			return nil, fmt.Errorf("%s:%d: %w", path, i+2, err)
-		}
-		done[[2]int{c.Row, c.K}] = c
 	}
 	if len(done) > 0 {
 		slog.Info("resuming", "finished_completions", len(done), "journal", path)

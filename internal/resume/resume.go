@@ -176,6 +176,25 @@ func OpenJournal(path string, key *Key, resume bool) (*fsutil.Journal, [][]byte,
 	return j, lines[1:], nil
 }
 
+// OpenRecords is OpenJournal with each record after the header decoded
+// from JSON into a T and passed to add, in order; a record that does not
+// decode closes the journal and is an error naming its file and line.
+func OpenRecords[T any](path string, key *Key, resume bool, add func(T)) (*fsutil.Journal, error) {
+	j, lines, err := OpenJournal(path, key, resume)
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range lines {
+		var r T
+		if err := json.Unmarshal(l, &r); err != nil {
+			j.Close()
+			return nil, fmt.Errorf("%s:%d: %w", path, i+2, err)
+		}
+		add(r)
+	}
+	return j, nil
+}
+
 // Differ explains why two encoded keys differ: a *ChangedError naming the
 // inputs when both are keys, a generic error otherwise, nil when equal.
 func Differ(stored, want []byte) error {

@@ -84,3 +84,31 @@ func TestModelKey(t *testing.T) {
 		t.Error("a changed generation_config.json kept the model's key")
 	}
 }
+
+// TestOpenRecords: records are decoded in order after the header; one
+// that is not the record's JSON is an error naming the file and its line.
+func TestOpenRecords(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "out.jsonl.partial")
+	k := New("test")
+	if err := k.Option("beta", 0.1); err != nil {
+		t.Fatal(err)
+	}
+	type rec struct{ I int }
+	j, err := OpenRecords(p, k, false, func(rec) { t.Error("a new journal has no records") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append([]byte(`{"I":3}`), []byte(`{"I":5}`)); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	var got []int
+	if j, err = OpenRecords(p, k, true, func(r rec) { got = append(got, r.I) }); err != nil || len(got) != 2 || got[0] != 3 || got[1] != 5 {
+		t.Fatalf("resume: %v, records %v; want [3 5]", err, got)
+	}
+	j.Append([]byte(`{"I":"x"}`))
+	j.Close()
+	if _, err := OpenRecords(p, k, true, func(rec) {}); err == nil || !strings.Contains(err.Error(), p+":4:") {
+		t.Fatalf("a bad record on line 4: %v", err)
+	}
+}
