@@ -70,6 +70,7 @@ import sys
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import torch
 import torch.nn as nn
 
